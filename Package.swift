@@ -1,0 +1,78 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "tlsguard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tlsguard", targets: ["tlsguard"]),
+        .library(name: "TLSWire", targets: ["TLSWire"]),
+        .library(name: "TLSScanner", targets: ["TLSScanner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // The TLS wire codec, registries and fingerprints. No I/O: NIOCore's ByteBuffer only.
+        .target(
+            name: "TLSWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The probe engine: raw crafted hellos over NIOPosix, aggregated into a ScanReport.
+        .target(
+            name: "TLSScanner",
+            dependencies: [
+                "TLSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // In-process TLS servers (swift-nio-ssl) with certificates made on the fly: for `tlsguard demo`.
+        .target(
+            name: "TLSDemo",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "tlsguard",
+            dependencies: [
+                "TLSWire",
+                "TLSScanner",
+                "TLSDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "TLSWireTests",
+            dependencies: ["TLSWire", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TLSScannerTests",
+            dependencies: ["TLSScanner", "TLSWire", "TLSDemo"]
+        ),
+        .testTarget(
+            name: "TLSGuardCLITests",
+            dependencies: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+import NIOSSL
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// A self-signed certificate and key made in memory: nothing to install, nothing on disk.
+public struct DemoCertificate: Sendable {
+    public enum KeyType: String, Sendable { case rsa2048 = "RSA-2048", ecdsaP256 = "ECDSA P-256" }
+    public let keyType: KeyType
+    public let certificatePEM: String
+    public let privateKeyPEM: String
+
+    public init(keyType: KeyType, commonName: String = "localhost", validFor: TimeInterval = 30 * 86400) throws {
+        self.keyType = keyType
+        let now = Date()
+        let name = try DistinguishedName {
+            CommonName(commonName)
+            OrganizationName("tlsguard demo")
+        }
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true, keyEncipherment: keyType == .rsa2048))
+            try ExtendedKeyUsage([.serverAuth])
+            SubjectAlternativeNames([.dnsName(commonName), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+        }
+        let privateKey: Certificate.PrivateKey
+        let keyPEM: String
+        let signature: Certificate.SignatureAlgorithm
+        switch keyType {
+        case .rsa2048:
+            let k = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+            privateKey = Certificate.PrivateKey(k)
+            keyPEM = k.pemRepresentation
+            signature = .sha256WithRSAEncryption
+        case .ecdsaP256:
+            let k = P256.Signing.PrivateKey()
+            privateKey = Certificate.PrivateKey(k)
+            keyPEM = k.pemRepresentation
+            signature = .ecdsaWithSHA256
+        }
+        let cert = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: privateKey.publicKey,
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(validFor),
+            issuer: name, subject: name, signatureAlgorithm: signature, extensions: extensions,
+            issuerPrivateKey: privateKey)
+        certificatePEM = try cert.serializeAsPEM().pemString
+        privateKeyPEM = keyPEM
+    }
+
+    func nioCertificate() throws -> NIOSSLCertificate { try NIOSSLCertificate(bytes: Array(certificatePEM.utf8), format: .pem) }
+    func nioKey() throws -> NIOSSLPrivateKey { try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem) }
+}

@@ -1,0 +1,319 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import TLSWire
+
+/// The probes of one target: hellos built for it, sent under its connection cap.
+final class ProbeSession: Sendable {
+    let scanner: Scanner
+    let target: ScanTarget
+    let address: SocketAddress
+    let perHost: AsyncSemaphore
+    let anomalies = AnomalyLog()
+    private let counter = NIOLockedValueBox(0)
+
+    init(scanner: Scanner, target: ScanTarget, address: SocketAddress) {
+        self.scanner = scanner
+        self.target = target
+        self.address = address
+        self.perHost = AsyncSemaphore(permits: max(1, scanner.options.perHostConcurrency))
+    }
+
+    var probeCount: Int { counter.withLockedValue { $0 } }
+    var options: ScanOptions { scanner.options }
+
+    // MARK: Sending
+
+    /// One probe under both caps, retried when the connection could not be made or stayed silent.
+    func probe(_ hello: ClientHello, stopAt: ServerFlightParser.StopPoint) async -> ProbeOutcome {
+        let bytes = hello.isSSLv2Format ? hello.sslv2Record() : hello.records(recordVersion: hello.legacyVersion <= .sslv3 ? .sslv3 : .tls10)
+        var attempt = 0
+        while true {
+            let outcome = await scanner.global.withPermit {
+                await self.perHost.withPermit {
+                    self.counter.withLockedValue { $0 += 1 }
+                    return await self.scanner.transport.probe(self.address, send: bytes, stopAt: stopAt)
+                }
+            }
+            let retry: Bool
+            switch outcome {
+            case .connectFailed: retry = true
+            case .timedOut(let f): retry = f.bytesReceived == 0
+            default: retry = false
+            }
+            if !retry || attempt >= options.retries { return outcome }
+            attempt += 1
+            try? await Task.sleep(for: .milliseconds(100 * attempt))
+        }
+    }
+
+    // MARK: Hellos
+
+    func hello(_ v: ProtocolVersion, suites: [CipherSuite]) -> ClientHello {
+        var b = ClientHelloBuilder(version: v, cipherSuites: suites, serverName: target.sni)
+        if v >= .tls13 { b.groups = ClientHelloBuilder.defaultGroups }
+        return b.build()
+    }
+
+    /// What a broadly compatible modern client offers: TLS 1.0–1.3 and the common suites.
+    func modernHello() -> ClientHello {
+        let suites = CipherSuiteInfo.all.filter { info in
+            !info.isUnofficial && info.mode != .null && !info.isAnonymous && !info.isExport && !info.suite.isSCSV
+                && (info.cipher.hasPrefix("AES") || info.cipher.hasPrefix("CHACHA") || info.cipher == "3DES_EDE_CBC")
+                && [.rsa, .dhe, .ecdhe, .any].contains(info.keyExchange)
+        }.map(\.suite)
+        var b = ClientHelloBuilder(version: .tls13, cipherSuites: suites.sorted { $0.strength.rating < $1.strength.rating }, serverName: target.sni)
+        b.alsoOfferVersions = [.tls12, .tls11, .tls10]
+        return b.build()
+    }
+
+    /// The suites a scan offers in a version: every registry suite valid in it.
+    static func candidates(for v: ProtocolVersion) -> [CipherSuite] {
+        CipherSuiteInfo.all.filter { !$0.suite.isSCSV && $0.allows(v) }.map(\.suite)
+    }
+
+    // MARK: Versions and suites
+
+    func scanVersion(_ v: ProtocolVersion) async -> ProtocolResult {
+        if v == .sslv2 { return await scanSSLv2() }
+        let candidates = Self.candidates(for: v)
+        let blocks = stride(from: 0, to: candidates.count, by: options.blockSize).map {
+            Array(candidates[$0..<min($0 + options.blockSize, candidates.count)])
+        }
+        let chains = await withTaskGroup(of: Elimination.self) { group in
+            for block in blocks { group.addTask { await self.eliminate(v, block) } }
+            var out: [Elimination] = []
+            for await e in group { out.append(e) }
+            return out
+        }
+        let accepted = Set(chains.flatMap(\.accepted))
+        if let failure = chains.compactMap(\.error).first, accepted.isEmpty {
+            return ProtocolResult(version: v, check: .error(failure), supported: nil)
+        }
+        guard !accepted.isEmpty else {
+            let refusal = chains.compactMap(\.refusal).first
+            return ProtocolResult(version: v, check: .completed, supported: false, refusal: refusal)
+        }
+        var result = ProtocolResult(version: v, check: .completed, supported: true)
+        let ordered = candidates.filter(accepted.contains)
+        let order = await serverOrder(v, ordered)
+        result.serverOrder = order.result
+        result.cipherSuites = order.suites.map(SuiteResult.init)
+        if let partial = chains.compactMap(\.error).first {
+            // Some blocks failed: the list may be incomplete, and the report says so.
+            result.check = .error("incomplete: \(partial)")
+        }
+        return result
+    }
+
+    struct Elimination: Sendable {
+        var accepted: [CipherSuite] = []
+        var refusal: String?
+        var error: String?
+    }
+
+    /// Offers `suites`, records the server's pick, removes it and asks again until the server refuses.
+    func eliminate(_ v: ProtocolVersion, _ suites: [CipherSuite]) async -> Elimination {
+        var remaining = suites
+        var e = Elimination()
+        while !remaining.isEmpty {
+            let outcome = await probe(hello(v, suites: remaining), stopAt: .serverHello)
+            switch classify(outcome, version: v, offered: remaining) {
+            case .accepted(let suite):
+                e.accepted.append(suite)
+                remaining.removeAll { $0 == suite }
+            case .refused(let why):
+                if e.accepted.isEmpty { e.refusal = why }
+                return e
+            case .failed(let why):
+                e.error = why
+                return e
+            }
+        }
+        return e
+    }
+
+    enum Answer {
+        case accepted(CipherSuite)
+        case refused(String)
+        case failed(String)
+    }
+
+    /// What a probe's outcome means for "does the server accept version v with one of `offered`".
+    func classify(_ outcome: ProbeOutcome, version v: ProtocolVersion, offered: [CipherSuite]) -> Answer {
+        switch outcome {
+        case .answered(let f), .closed(let f), .timedOut(let f):
+            if let sh = f.serverHello {
+                let negotiated = (try? sh.negotiatedVersion()) ?? sh.legacyVersion
+                guard negotiated == v else {
+                    if negotiated > v {
+                        let note = "answered a \(v.displayName) hello with \(negotiated.displayName)"
+                        Task { await anomalies.add(note) }
+                    }
+                    return .refused("server answered with \(negotiated.displayName)")
+                }
+                guard offered.contains(sh.cipherSuite) else {
+                    let note = "chose \(sh.cipherSuite.name) in \(v.displayName), which the client did not offer"
+                    Task { await anomalies.add(note) }
+                    return .refused(note)
+                }
+                return .accepted(sh.cipherSuite)
+            }
+            if let alert = f.alert { return .refused("alert \(alert.alertDescription)") }
+            if case .timedOut = outcome { return .refused("no answer within \(seconds(options.readTimeout)) s") }
+            return .refused("connection closed without an answer")
+        case .ioError(let why):
+            return .refused(why)
+        case .notTLS(let bytes):
+            return .failed("not TLS: \(describeBytes(bytes))")
+        case .malformed(let error):
+            return .failed("malformed answer: \(error)")
+        case .connectFailed(let why):
+            return .failed(why)
+        }
+    }
+
+    // MARK: Server order
+
+    struct Order: Sendable {
+        var result: ServerOrder
+        var suites: [CipherSuite]
+    }
+
+    /// Does the server pick by its own order? Offer the accepted suites forwards and backwards:
+    /// the same pick both times means it does; then its order comes out by elimination.
+    func serverOrder(_ v: ProtocolVersion, _ accepted: [CipherSuite]) async -> Order {
+        guard accepted.count >= 2 else {
+            return Order(result: ServerOrder(check: .notRun("fewer than two suites"), enforced: nil), suites: accepted)
+        }
+        async let forward = probe(hello(v, suites: accepted), stopAt: .serverHello)
+        async let backward = probe(hello(v, suites: accepted.reversed()), stopAt: .serverHello)
+        let (f, b) = await (forward, backward)
+        guard case .accepted(let a) = classify(f, version: v, offered: accepted),
+              case .accepted(let c) = classify(b, version: v, offered: accepted) else {
+            return Order(result: ServerOrder(check: .error("the server refused a hello of suites it had accepted"), enforced: nil),
+                         suites: accepted)
+        }
+        guard a == c else {
+            return Order(result: ServerOrder(check: .completed, enforced: false), suites: accepted)
+        }
+        var order = [a]
+        var remaining = accepted.filter { $0 != a }
+        while remaining.count > 1 {
+            let outcome = await probe(hello(v, suites: remaining), stopAt: .serverHello)
+            guard case .accepted(let s) = classify(outcome, version: v, offered: remaining) else {
+                return Order(result: ServerOrder(check: .error("order probe refused after \(order.count) suites"), enforced: true),
+                             suites: order + remaining)
+            }
+            order.append(s)
+            remaining.removeAll { $0 == s }
+        }
+        return Order(result: ServerOrder(check: .completed, enforced: true), suites: order + remaining)
+    }
+
+    // MARK: SSL 2.0
+
+    func scanSSLv2() async -> ProtocolResult {
+        let outcome = await probe(ClientHelloBuilder.sslv2Hello(), stopAt: .serverHello)
+        switch outcome {
+        case .answered(let f), .closed(let f), .timedOut(let f):
+            if let sh = f.sslv2ServerHello {
+                var r = ProtocolResult(version: .sslv2, check: .completed, supported: !sh.cipherSpecs.isEmpty)
+                r.sslv2CipherSpecs = sh.cipherSpecs.map { code in
+                    let spec = SSLv2CipherSpec.named(code)
+                    return SSLv2SpecResult(code: String(format: "0x%06X", code), name: spec?.name ?? String(format: "0x%06X", code),
+                                           opensslName: spec?.opensslName, bits: spec?.bits)
+                }
+                r.serverOrder = ServerOrder(check: .notRun("SSL 2.0: the client chooses"), enforced: nil)
+                return r
+            }
+            if let code = f.sslv2Error { return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: "SSL 2.0 error \(code)") }
+            if let alert = f.alert { return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: "alert \(alert.alertDescription)") }
+            return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: "no SSL 2.0 answer")
+        case .ioError(let why):
+            return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: why)
+        case .notTLS, .malformed:
+            // Servers that do not speak SSL 2.0 often answer its record format with garbage.
+            return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: "no SSL 2.0 answer")
+        case .connectFailed(let why):
+            return ProtocolResult(version: .sslv2, check: .error(why), supported: nil)
+        }
+    }
+
+    // MARK: Groups
+
+    /// Fills in groups for TLS 1.3 (HelloRetryRequest elimination, post-quantum included) and for
+    /// the best of TLS 1.0–1.2 that has ECDHE suites (ServerKeyExchange elimination), plus the DH size.
+    func scanGroups(_ protocols: inout [ProtocolResult]) async {
+        async let tls13: GroupsResult? = {
+            guard let p = protocols.first(where: { $0.version == ProtocolVersion.tls13.name }), p.supported == true else { return nil }
+            return await self.groups13(suites: p.cipherSuites.compactMap(\.suite))
+        }()
+        let classic = protocols.filter { p in
+            p.supported == true && [ProtocolVersion.tls10, .tls11, .tls12].map(\.name).contains(p.version)
+        }.last
+        async let tls12: GroupsResult? = {
+            guard let p = classic else { return nil }
+            let ecdhe = p.cipherSuites.compactMap(\.suite).filter { $0.info?.keyExchange == .ecdhe }
+            guard !ecdhe.isEmpty, let v = ProtocolVersion(parsing: p.version) else {
+                return GroupsResult(check: .notRun("no ECDHE suites"), groups: [])
+            }
+            return await self.groupsClassic(v, suites: ecdhe)
+        }()
+        async let dh: Int? = {
+            guard let p = classic, let v = ProtocolVersion(parsing: p.version) else { return nil }
+            let dhe = p.cipherSuites.compactMap(\.suite).filter { $0.info?.keyExchange == .dhe }
+            guard !dhe.isEmpty else { return nil }
+            return await self.dhSize(v, suites: dhe)
+        }()
+        let (g13, g12, dhBits) = await (tls13, tls12, dh)
+        for i in protocols.indices {
+            if protocols[i].version == ProtocolVersion.tls13.name { protocols[i].groups = g13 }
+            if let c = classic, protocols[i].version == c.version {
+                protocols[i].groups = g12
+                protocols[i].dhParameterBits = dhBits
+            }
+        }
+    }
+
+    /// Every group a TLS 1.3 scan asks about: all known, classical and post-quantum.
+    static let tls13GroupCandidates: [NamedGroup] = NamedGroup.allKnown.filter { $0.rawValue < 0xFF00 }
+
+    func groups13(suites: [CipherSuite]) async -> GroupsResult {
+        var remaining = Self.tls13GroupCandidates
+        var found: [NamedGroup] = []
+        while !remaining.isEmpty {
+            var b = ClientHelloBuilder(version: .tls13, cipherSuites: suites, serverName: target.sni)
+            b.groups = remaining
+            b.keyShareGroups = [] // the server must name its pick in a HelloRetryRequest
+            let outcome = await probe(b.build(), stopAt: .serverHello)
+            if case .connectFailed(let why) = outcome { return GroupsResult(check: .error(why), groups: found.map(GroupResult.init)) }
+            guard let sh = outcome.serverHello, sh.isHelloRetryRequest,
+                  let g = (try? sh.extensions.helloRetryRequestGroup()) ?? nil, remaining.contains(g) else { break }
+            found.append(g)
+            remaining.removeAll { $0 == g }
+        }
+        return GroupsResult(check: .completed, groups: found.map(GroupResult.init))
+    }
+
+    func groupsClassic(_ v: ProtocolVersion, suites: [CipherSuite]) async -> GroupsResult {
+        var remaining = ClientHelloBuilder.defaultGroups.filter { !$0.isFiniteField }
+        var found: [NamedGroup] = []
+        while !remaining.isEmpty {
+            var b = ClientHelloBuilder(version: v, cipherSuites: suites, serverName: target.sni)
+            b.groups = remaining
+            let outcome = await probe(b.build(), stopAt: .serverHelloDone)
+            if case .connectFailed(let why) = outcome { return GroupsResult(check: .error(why), groups: found.map(GroupResult.init)) }
+            guard let flight = outcome.flight, flight.serverHello != nil,
+                  case .ecdhe(let g, _)? = try? flight.serverKeyExchange(), remaining.contains(g) else { break }
+            found.append(g)
+            remaining.removeAll { $0 == g }
+        }
+        return GroupsResult(check: .completed, groups: found.map(GroupResult.init))
+    }
+
+    func dhSize(_ v: ProtocolVersion, suites: [CipherSuite]) async -> Int? {
+        let outcome = await probe(hello(v, suites: suites), stopAt: .serverHelloDone)
+        guard let ske = try? outcome.flight?.serverKeyExchange() else { return nil }
+        return ske.modulusBits
+    }
+}

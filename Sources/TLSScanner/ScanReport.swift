@@ -1,0 +1,216 @@
+import Foundation
+import TLSWire
+
+/// The result of scanning one or more targets. Codable; its JSON form is a documented,
+/// versioned interface (docs/report-schema.json).
+public struct ScanReport: Codable, Sendable {
+    /// Bumped on every change that a consumer of the JSON could notice.
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var tool: ToolInfo
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var targets: [TargetReport]
+
+    public init(tool: ToolInfo, startedAt: Date, finishedAt: Date, targets: [TargetReport]) {
+        self.schemaVersion = Self.currentSchemaVersion
+        self.tool = tool
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.targets = targets
+    }
+
+    public struct ToolInfo: Codable, Sendable {
+        public var name: String
+        public var version: String
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
+    }
+}
+
+/// Whether a check ran: never a silent absence.
+public struct CheckStatus: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable { case completed, error, notRun }
+    public var status: Status
+    /// Why it failed or did not run.
+    public var reason: String?
+
+    public static let completed = CheckStatus(status: .completed, reason: nil)
+    public static func error(_ reason: String) -> CheckStatus { CheckStatus(status: .error, reason: reason) }
+    public static func notRun(_ reason: String) -> CheckStatus { CheckStatus(status: .notRun, reason: reason) }
+}
+
+/// One target's results.
+public struct TargetReport: Codable, Sendable {
+    /// As given on the command line, normalised to `host:port`.
+    public var target: String
+    public var host: String
+    public var port: Int
+    /// The server name sent in SNI, if any.
+    public var sni: String?
+    /// The address that was scanned.
+    public var address: String?
+    /// `completed` when the target could be scanned (some checks may still have errors).
+    public var status: CheckStatus
+    public var startedAt: Date
+    public var durationMs: Int
+    /// Connections the scan opened.
+    public var probeCount: Int
+    /// What a modern client (TLS 1.0–1.3 offered) negotiates: version and suite.
+    public var defaultNegotiation: Negotiation?
+    /// One entry per probed version, SSL 2.0 to TLS 1.3.
+    public var protocols: [ProtocolResult]
+    /// Things the server did that a correct server does not (a suite it was not offered, a
+    /// version it was not asked for), each once.
+    public var anomalies: [String]
+
+    public init(target: String, host: String, port: Int, sni: String?, address: String?, status: CheckStatus,
+                startedAt: Date, durationMs: Int = 0, probeCount: Int = 0, defaultNegotiation: Negotiation? = nil,
+                protocols: [ProtocolResult] = [], anomalies: [String] = []) {
+        self.target = target
+        self.host = host
+        self.port = port
+        self.sni = sni
+        self.address = address
+        self.status = status
+        self.startedAt = startedAt
+        self.durationMs = durationMs
+        self.probeCount = probeCount
+        self.defaultNegotiation = defaultNegotiation
+        self.protocols = protocols
+        self.anomalies = anomalies
+    }
+
+    public func protocolResult(_ v: ProtocolVersion) -> ProtocolResult? { protocols.first { $0.version == v.name } }
+    public var supportedVersions: [ProtocolVersion] {
+        protocols.filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
+    }
+}
+
+public struct Negotiation: Codable, Sendable, Hashable {
+    public var version: String
+    public var cipherSuite: SuiteResult
+}
+
+/// One protocol version's results.
+public struct ProtocolResult: Codable, Sendable {
+    /// `TLSv1.2`
+    public var version: String
+    /// `0x0303`
+    public var code: String
+    public var check: CheckStatus
+    /// nil when the check did not complete.
+    public var supported: Bool?
+    /// Accepted suites: in the server's order when it enforces one, else in registry order.
+    public var cipherSuites: [SuiteResult]
+    /// SSL 2.0 only: the cipher specs the server offered.
+    public var sslv2CipherSpecs: [SSLv2SpecResult]?
+    public var serverOrder: ServerOrder
+    public var groups: GroupsResult?
+    /// Size of the finite-field DH prime the server uses with DHE suites, when it has any.
+    public var dhParameterBits: Int?
+    /// Why a version counts as unsupported: the alert or behaviour seen.
+    public var refusal: String?
+
+    public init(version: ProtocolVersion, check: CheckStatus, supported: Bool?, cipherSuites: [SuiteResult] = [],
+                serverOrder: ServerOrder = ServerOrder(check: .notRun("fewer than two suites"), enforced: nil),
+                groups: GroupsResult? = nil, refusal: String? = nil) {
+        self.version = version.name
+        self.code = version.hexCode
+        self.check = check
+        self.supported = supported
+        self.cipherSuites = cipherSuites
+        self.serverOrder = serverOrder
+        self.groups = groups
+        self.refusal = refusal
+    }
+}
+
+public struct ServerOrder: Codable, Sendable {
+    public var check: CheckStatus
+    /// true: the server picks by its own order (the list is in that order); false: it follows the client's.
+    public var enforced: Bool?
+    public init(check: CheckStatus, enforced: Bool?) {
+        self.check = check
+        self.enforced = enforced
+    }
+}
+
+public struct GroupsResult: Codable, Sendable {
+    public var check: CheckStatus
+    /// In the order the server chose them.
+    public var groups: [GroupResult]
+}
+
+public struct GroupResult: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var postQuantum: Bool
+    public var kind: String?
+    public var bits: Int?
+
+    public init(_ g: NamedGroup) {
+        code = "0x" + g.hexCode
+        name = g.name
+        postQuantum = g.isPostQuantum
+        kind = g.info?.kind.rawValue
+        bits = g.info.map(\.bits)
+    }
+}
+
+public struct SSLv2SpecResult: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var opensslName: String?
+    public var bits: Int?
+}
+
+/// One accepted cipher suite with its properties and strength.
+public struct SuiteResult: Codable, Sendable, Hashable {
+    /// `0xC02F`
+    public var code: String
+    /// IANA name.
+    public var name: String
+    public var opensslName: String?
+    public var keyExchange: String?
+    public var authentication: String?
+    public var cipher: String?
+    public var bits: Int?
+    public var aead: Bool?
+    public var forwardSecrecy: Bool?
+    /// `strong`, `weak` or `insecure`, with the reasons for anything less than strong.
+    public var strength: String
+    public var reasons: [String]?
+    /// Short forms of `reasons` (`CBC`, `no FS`, `SWEET32`).
+    public var tags: [String]?
+
+    public init(_ suite: CipherSuite) {
+        code = suite.hexString
+        name = suite.name
+        let info = suite.info
+        opensslName = info?.opensslName
+        keyExchange = info?.keyExchange.rawValue
+        authentication = info?.authentication.rawValue
+        cipher = info?.cipher
+        bits = info?.bits
+        aead = info?.isAEAD
+        forwardSecrecy = info?.forwardSecrecy
+        let s = suite.strength
+        strength = s.rating.rawValue
+        reasons = s.reasons.isEmpty ? nil : s.reasons
+        tags = s.tags.isEmpty ? nil : s.tags
+    }
+
+    public var suite: CipherSuite? { UInt16(code.dropFirst(2), radix: 16).map { CipherSuite($0) } }
+}
+
+extension ProtocolVersion {
+    var hexCode: String { "0x" + String(format: "%04X", rawValue) }
+}
+
+extension NamedGroup {
+    var hexCode: String { String(format: "%04X", rawValue) }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import TLSWire
+
+/// Knobs of a scan.
+public struct ScanOptions: Sendable {
+    public var connectTimeout: TimeAmount = .seconds(5)
+    public var readTimeout: TimeAmount = .seconds(5)
+    /// Connections open at once to one target (sslyze's default too).
+    public var perHostConcurrency = 5
+    /// Connections open at once over all targets.
+    public var globalConcurrency = 64
+    /// Targets scanned at once.
+    public var parallelTargets = 8
+    /// Suites per hello while enumerating: small hellos for intolerant servers (nmap uses ≤64).
+    public var blockSize = 64
+    /// Extra attempts for a probe that timed out or could not connect.
+    public var retries = 1
+    public var versions: [ProtocolVersion] = ProtocolVersion.scanned
+
+    public init() {}
+}
+
+/// Scans TLS servers by crafted hellos: protocol support, every accepted suite by elimination,
+/// the server's order, and groups.
+public struct Scanner: Sendable {
+    public var options: ScanOptions
+    let transport: ProbeTransport
+    let global: AsyncSemaphore
+    let logger: Logger
+
+    public init(options: ScanOptions = ScanOptions(), logger: Logger = Logger(label: "tlsguard.scanner")) {
+        self.options = options
+        self.transport = ProbeTransport(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
+        self.global = AsyncSemaphore(permits: max(1, options.globalConcurrency))
+        self.logger = logger
+    }
+
+    /// Scans targets concurrently (at most `parallelTargets` at once); `onResult` sees each report
+    /// as its target finishes. Returns the reports in input order.
+    public func scan(_ targets: [ScanTarget], onResult: @escaping @Sendable (TargetReport) async -> Void = { _ in }) async -> [TargetReport] {
+        let limit = AsyncSemaphore(permits: max(1, options.parallelTargets))
+        return await withTaskGroup(of: (Int, TargetReport).self) { group in
+            for (i, t) in targets.enumerated() {
+                group.addTask {
+                    await limit.withPermit {
+                        let r = await self.scan(t)
+                        await onResult(r)
+                        return (i, r)
+                    }
+                }
+            }
+            var out = [TargetReport?](repeating: nil, count: targets.count)
+            for await (i, r) in group { out[i] = r }
+            return out.map { $0! }
+        }
+    }
+
+    /// Scans one target. Never throws: what went wrong is in the report.
+    public func scan(_ target: ScanTarget) async -> TargetReport {
+        let started = Date()
+        let clock = ContinuousClock.now
+        var report = TargetReport(target: target.description, host: target.host, port: target.port, sni: target.sni,
+                                  address: nil, status: .completed, startedAt: started)
+        func finish(_ r: inout TargetReport, _ session: ProbeSession?) {
+            let elapsed = ContinuousClock.now - clock
+            r.durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            r.probeCount = session?.probeCount ?? 0
+        }
+
+        let address: SocketAddress
+        do {
+            address = try await resolve(target)
+        } catch {
+            report.status = .error("\(error)")
+            finish(&report, nil)
+            return report
+        }
+        report.address = address.ipAddress
+        let session = ProbeSession(scanner: self, target: target, address: address)
+
+        // Connectivity: a modern hello. Refused port, non-TLS service and silence end the scan here.
+        let first = await session.probe(session.modernHello(), stopAt: .serverHello)
+        switch first {
+        case .connectFailed(let why):
+            report.status = .error("\(target): \(why)")
+            finish(&report, session)
+            return report
+        case .notTLS(let bytes):
+            report.status = .error("\(target): not a TLS service (it answered \(describeBytes(bytes)))")
+            finish(&report, session)
+            return report
+        case .timedOut(let f) where f.bytesReceived == 0:
+            report.status = .error("\(target): no answer to a ClientHello within \(seconds(options.readTimeout)) s (is it a TLS port?)")
+            finish(&report, session)
+            return report
+        case .ioError(let why):
+            report.status = .error("\(target): \(why) before any TLS answer")
+            finish(&report, session)
+            return report
+        default:
+            if let sh = first.serverHello, let v = try? sh.negotiatedVersion() {
+                report.defaultNegotiation = Negotiation(version: v.name, cipherSuite: SuiteResult(sh.cipherSuite))
+            }
+        }
+
+        let versions = options.versions
+        report.protocols = await withTaskGroup(of: ProtocolResult.self) { group in
+            for v in versions {
+                group.addTask { await session.scanVersion(v) }
+            }
+            var results: [ProtocolResult] = []
+            for await r in group { results.append(r) }
+            return results.sorted { (ProtocolVersion(parsing: $0.version) ?? .sslv2) < (ProtocolVersion(parsing: $1.version) ?? .sslv2) }
+        }
+        // Groups need the suites found above.
+        await session.scanGroups(&report.protocols)
+        report.anomalies = await session.anomalies.values
+        if report.protocols.allSatisfy({ $0.supported != true }) && report.protocols.contains(where: { $0.check.status == .completed }) {
+            report.anomalies.append("no SSL/TLS version could be negotiated")
+        }
+        finish(&report, session)
+        return report
+    }
+
+    func resolve(_ target: ScanTarget) async throws -> SocketAddress {
+        let host = target.host
+        let port = target.port
+        do {
+            return try await NIOThreadPool.singleton.runIfActive {
+                try SocketAddress.makeAddressResolvingHost(host, port: port)
+            }
+        } catch {
+            throw ResolveError(message: "\(target): cannot resolve host '\(host)'")
+        }
+    }
+}
+
+struct ResolveError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+func seconds(_ t: TimeAmount) -> String {
+    let s = Double(t.nanoseconds) / 1e9
+    return s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)
+}
+
+/// The first bytes of a non-TLS answer, readable: `"HTTP/1.1 400 Bad Request"` or hex.
+func describeBytes(_ bytes: [UInt8]) -> String {
+    let head = Array(bytes.prefix(40))
+    let printable = head.allSatisfy { (0x20...0x7E).contains($0) || $0 == 0x0D || $0 == 0x0A || $0 == 0x09 }
+    if printable, !head.isEmpty {
+        let line = String(decoding: head, as: UTF8.self).split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first.map(String.init) ?? ""
+        return "'\(line)'"
+    }
+    return "bytes \(Array(head.prefix(16)).hexString)"
+}
+
+/// Things worth reporting once.
+actor AnomalyLog {
+    private(set) var values: [String] = []
+    func add(_ s: String) { if !values.contains(s) { values.append(s) } }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import TLSDemo
+import TLSScanner
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start two TLS servers on 127.0.0.1 (legacy and modern), scan both, print the reports.",
+        discussion: """
+            Needs nothing but this binary: the servers run in-process (swift-nio-ssl) with
+            certificates made on the fly. The legacy one accepts TLS 1.0-1.3 with CBC suites, as a
+            provider's old endpoint does before a TLS 1.0/1.1 cutoff; the modern one only TLS 1.2+.
+            """
+    )
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let legacy = try await DemoServer.start(.legacy)
+        let modern = try await DemoServer.start(.modern)
+        if output.format == .text && output.out == nil {
+            print("tlsguard demo: two servers on 127.0.0.1")
+            print("  legacy  port \(legacy.port): \(legacy.profile.description)")
+            print("  modern  port \(modern.port): \(modern.profile.description)")
+            print("scanning both with `tlsguard scan 127.0.0.1:\(legacy.port) 127.0.0.1:\(modern.port) --sni localhost` ...\n")
+        }
+        let targets = [
+            ScanTarget(host: "127.0.0.1", port: legacy.port, sni: "localhost"),
+            ScanTarget(host: "127.0.0.1", port: modern.port, sni: "localhost"),
+        ]
+        let report = await runScan(targets, options: ScanOptions())
+        await legacy.stop()
+        await modern.stop()
+        try output.emit(report)
+        if report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
+    }
+}

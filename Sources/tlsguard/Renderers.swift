@@ -1,0 +1,158 @@
+import Foundation
+import TLSScanner
+import TLSWire
+
+enum JSONRenderer {
+    static func render(_ report: ScanReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+}
+
+/// The human report: a compact table per target, at most 100 columns.
+struct TextRenderer {
+    var color: Bool
+    static let width = 100
+
+    private func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    private func good(_ s: String) -> String { paint(s, "32") }
+    private func warn(_ s: String) -> String { paint(s, "33") }
+    private func bad(_ s: String) -> String { paint(s, "31") }
+    private func bold(_ s: String) -> String { paint(s, "1") }
+
+    func render(_ report: ScanReport) -> String {
+        report.targets.map(render).joined(separator: "\n")
+    }
+
+    func render(_ t: TargetReport) -> String {
+        var out: [String] = []
+        let sni = t.sni.map { "SNI \($0)" } ?? "no SNI"
+        out.append(bold(t.target) + "  (\(t.address ?? "unresolved"), \(sni))")
+        guard t.status.status == .completed else {
+            out.append("  " + bad("could not be scanned: ") + (t.status.reason ?? "unknown error"))
+            return out.joined(separator: "\n") + "\n"
+        }
+        out.append(String(format: "  scanned in %.2f s with %d connections", Double(t.durationMs) / 1000, t.probeCount))
+        if let d = t.defaultNegotiation {
+            out.append("  a modern client gets \(d.version) with \(d.cipherSuite.name)")
+        }
+        out.append("")
+        out.append("  " + bold("Protocols"))
+        for p in t.protocols {
+            let v = ProtocolVersion(parsing: p.version) ?? .tls12
+            var line = "    " + p.version.padding(toLength: 9, withPad: " ", startingAt: 0)
+            switch (p.check.status, p.supported) {
+            case (.completed, true?), (.error, true?):
+                let deprecated = v <= .tls11
+                line += deprecated ? bad("offered") + "   " + (v <= .sslv3 ? "insecure, must be off" : "deprecated (RFC 8996)") : good("offered")
+                if p.check.status == .error { line += "  " + warn("(\(p.check.reason ?? "incomplete"))") }
+            case (.completed, _):
+                line += deprecated(v) ? good("not offered") : (v >= .tls12 ? warn("not offered") : "not offered")
+            case (.error, _):
+                line += warn("error: ") + (p.check.reason ?? "")
+            case (.notRun, _):
+                line += "not run: " + (p.check.reason ?? "")
+            }
+            out.append(line)
+        }
+        for p in t.protocols where p.supported == true {
+            out.append("")
+            if let specs = p.sslv2CipherSpecs {
+                out.append("  " + bold("SSLv2 cipher specs"))
+                for s in specs { out.append("    \(s.code)  \(s.name)  " + bad("insecure")) }
+                continue
+            }
+            let order: String
+            switch p.serverOrder.enforced {
+            case true?: order = "server order"
+            case false?: order = "client order (the server has no preference)"
+            case nil: order = p.serverOrder.check.status == .error ? "order unknown: \(p.serverOrder.check.reason ?? "")" : ""
+            }
+            out.append("  " + bold("\(p.version) cipher suites") + (order.isEmpty ? "" : " — \(order)"))
+            for s in p.cipherSuites { out.append(suiteLine(s)) }
+            if let g = p.groups {
+                out.append(groupsLine(g, dhBits: p.dhParameterBits))
+            } else if let dh = p.dhParameterBits {
+                out.append("    DH parameters: \(dh) bits")
+            }
+        }
+        if !t.anomalies.isEmpty {
+            out.append("")
+            out.append("  " + bold("Anomalies"))
+            for a in t.anomalies { out.append("    " + warn(a)) }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func deprecated(_ v: ProtocolVersion) -> Bool { v <= .tls11 }
+
+    func suiteLine(_ s: SuiteResult) -> String {
+        let name = s.name.count > 44 ? String(s.name.prefix(43)) + "…" : s.name.padding(toLength: 44, withPad: " ", startingAt: 0)
+        let kx = (s.keyExchange ?? "?").padding(toLength: 8, withPad: " ", startingAt: 0)
+        let bits = String(s.bits ?? 0).leftPad(4)
+        var rating: String
+        switch s.strength {
+        case "strong": rating = good("strong")
+        case "weak": rating = warn("weak")
+        default: rating = bad("insecure")
+        }
+        let prefix = "    \(s.code)  \(name) \(kx)\(bits)  "
+        if let reasons = s.tags, !reasons.isEmpty {
+            let room = Self.width - prefix.count - s.strength.count - 2
+            var r = reasons.joined(separator: ", ")
+            if r.count > room { r = String(r.prefix(max(room - 1, 0))) + "…" }
+            rating += ": " + r
+        }
+        return prefix + rating
+    }
+
+    func groupsLine(_ g: GroupsResult, dhBits: Int?) -> String {
+        var parts: [String] = []
+        switch g.check.status {
+        case .completed:
+            parts = g.groups.map { $0.postQuantum ? good($0.name + " (post-quantum)") : $0.name }
+            if parts.isEmpty { parts = ["none found"] }
+        case .error: parts = [warn("error: \(g.check.reason ?? "")")]
+        case .notRun: parts = ["not run: \(g.check.reason ?? "")"]
+        }
+        var line = "    groups: " + parts.joined(separator: ", ")
+        if let dhBits { line += "; DH parameters: \(dhBits) bits" }
+        return wrap(line, indent: 12)
+    }
+
+    /// Wraps a line at the report width on ", " boundaries.
+    func wrap(_ line: String, indent: Int) -> String {
+        guard visibleCount(line) > Self.width else { return line }
+        var lines: [String] = []
+        var current = ""
+        for piece in line.components(separatedBy: ", ") {
+            let candidate = current.isEmpty ? piece : current + ", " + piece
+            if visibleCount(candidate) > Self.width - 1 && !current.isEmpty {
+                lines.append(current + ",")
+                current = String(repeating: " ", count: indent) + piece
+            } else {
+                current = candidate
+            }
+        }
+        lines.append(current)
+        return lines.joined(separator: "\n")
+    }
+
+    private func visibleCount(_ s: String) -> Int {
+        // Colour escapes take no columns.
+        var n = 0
+        var inEscape = false
+        for c in s {
+            if c == "\u{1B}" { inEscape = true; continue }
+            if inEscape { if c == "m" { inEscape = false }; continue }
+            n += 1
+        }
+        return n
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import TLSScanner
+import TLSWire
+
+struct Scan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scan TLS servers: protocol versions, every accepted cipher suite, server order, groups.",
+        discussion: """
+            Each target is HOST, HOST:PORT or [IPv6]:PORT (port 443 by default). Suites are found by
+            elimination with crafted ClientHellos, so SSL 2.0, SSL 3.0, export and RC4 suites are
+            seen even though no modern TLS library can speak them.
+
+            Example:
+              tlsguard scan example.com 10.0.0.5:8443 --format json --out report.json
+
+            Exit codes: 0 every target was scanned, 2 a target could not be scanned, 64 usage error.
+            """
+    )
+
+    @Argument(help: "Targets: HOST[:PORT] ...")
+    var targets: [String]
+
+    @Option(name: .long, help: "Server name to send in SNI (default: the host, when it is a name).")
+    var sni: String?
+
+    @Option(name: .long, help: "Connect and read timeout per connection, in seconds.")
+    var timeout: Double = 5
+
+    @Option(name: .long, help: "Connections open at once per target.")
+    var concurrency: Int = 5
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard !targets.isEmpty else { throw ValidationError("give at least one target (HOST[:PORT])") }
+        guard timeout > 0, timeout <= 300 else { throw ValidationError("--timeout must be between 0 and 300 seconds, got \(timeout)") }
+        guard (1...100).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 100, got \(concurrency)") }
+        for t in targets {
+            do { _ = try ScanTarget(parsing: t) } catch { throw ValidationError("\(error)") }
+        }
+        if let sni, sni.isEmpty || sni.contains(" ") { throw ValidationError("--sni '\(sni)' is not a host name") }
+    }
+
+    func run() async throws {
+        let parsed = try targets.map { try ScanTarget(parsing: $0, sni: sni) }
+        var options = ScanOptions()
+        let t = TimeAmount.milliseconds(Int64(timeout * 1000))
+        options.connectTimeout = t
+        options.readTimeout = t
+        options.perHostConcurrency = concurrency
+        let report = await runScan(parsed, options: options)
+        try output.emit(report)
+        for target in report.targets where target.status.status != .completed {
+            Terminal.printError(target.status.reason ?? "\(target.target): could not be scanned")
+        }
+        if report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
+    }
+}
+
+func runScan(_ targets: [ScanTarget], options: ScanOptions) async -> ScanReport {
+    let started = Date()
+    let scanner = Scanner(options: options)
+    let results = await scanner.scan(targets)
+    return ScanReport(tool: .init(name: "tlsguard", version: TLSGuard.version), startedAt: started, finishedAt: Date(), targets: results)
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+
+@main
+struct TLSGuard: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "tlsguard",
+        abstract: "Retire TLS 1.0 and 1.1 without breaking anyone: scan servers, find what they accept.",
+        discussion: """
+            Exit codes: 0 every target was scanned, 2 a target could not be scanned, 64 usage error.
+
+            Start with `tlsguard demo`: it scans two TLS servers it starts on 127.0.0.1.
+            """,
+        version: version,
+        subcommands: [Scan.self, Demo.self]
+    )
+}
+
+/// Exit codes shared by every subcommand (documented in README and --help).
+enum ExitStatus {
+    static let ok: Int32 = 0
+    static let profileFailed: Int32 = 1
+    static let unscannable: Int32 = 2
+    static let usage: Int32 = 64
+}

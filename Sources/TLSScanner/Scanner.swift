@@ -118,8 +118,13 @@ public struct Scanner: Sendable {
         // Groups need the suites found above.
         await session.scanGroups(&report.protocols)
         report.anomalies = await session.anomalies.values
-        if report.protocols.allSatisfy({ $0.supported != true }) && report.protocols.contains(where: { $0.check.status == .completed }) {
-            report.anomalies.append("no SSL/TLS version could be negotiated")
+        if report.protocols.allSatisfy({ $0.supported != true }) {
+            if case .closed(let f) = first, f.bytesReceived == 0 {
+                // Not one TLS byte on any connection: whatever listens there does not speak TLS.
+                report.status = .error("\(target): closed the connection without a TLS answer to every hello (is it a TLS port?)")
+            } else if report.protocols.contains(where: { $0.check.status == .completed }) {
+                report.anomalies.append("no SSL/TLS version could be negotiated")
+            }
         }
         finish(&report, session)
         return report

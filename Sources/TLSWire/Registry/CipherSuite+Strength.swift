@@ -33,7 +33,7 @@ extension CipherSuite {
         if i.blockBits == 64 && i.bits >= 112 { weak.append(("64-bit block cipher (SWEET32)", "SWEET32")) }
         if i.mode == .cbc { weak.append(("CBC mode (padding-oracle attacks)", "CBC")) }
         if !i.forwardSecrecy && i.keyExchange != .null { weak.append(("no forward secrecy", "no FS")) }
-        let rating: Rating = !insecure.isEmpty ? .insecure : !weak.isEmpty ? .weak : .strong
+        let rating: SuiteStrength.Rating = !insecure.isEmpty ? .insecure : !weak.isEmpty ? .weak : .strong
         let all = insecure + weak
         return SuiteStrength(rating: rating, reasons: all.map(\.0), tags: all.map(\.1))
     }

@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TLSGuardCLITests",
-            dependencies: []
+            dependencies: ["TLSDemo"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+import TLSDemo
+
+/// Runs the built `tlsguard` binary and checks output and exit codes.
+enum CLI {
+    static let binary: URL = {
+        // Tests/TLSGuardCLITests/CLITests.swift → package root → .build/debug/tlsguard
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/tlsguard")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        p.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        // Read both pipes while it runs so a large report cannot block it.
+        let outData = TestBox<Data>()
+        let errData = TestBox<Data>()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { outData.set(out.fileHandleForReading.readDataToEndOfFile()) }
+        DispatchQueue.global().async(group: group) { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning {
+            p.terminate()
+            Issue.record("tlsguard \(arguments) did not finish within \(timeout) s")
+        }
+        p.waitUntilExit()
+        group.wait()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData.get() ?? Data(), as: UTF8.self),
+                      stderr: String(decoding: errData.get() ?? Data(), as: UTF8.self))
+    }
+}
+
+final class TestBox<T: Sendable>: @unchecked Sendable {
+    // Guarded by `lock`; written once by a reader thread, read after the group is done.
+    private var value: T?
+    private let lock = NSLock()
+    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+    func get() -> T? { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+func freeClosedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+@Suite("tlsguard command line", .serialized)
+struct CLITests {
+    @Test func helpDocumentsExitCodes() throws {
+        let r = try CLI.run(["scan", "--help"])
+        #expect(r.status == 0)
+        let flat = r.stdout.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        #expect(flat.contains("Exit codes: 0 every target was scanned, 2 a target could not be scanned, 64 usage error."))
+        #expect(r.stdout.contains("--format"))
+    }
+
+    @Test func version() throws {
+        let r = try CLI.run(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test(arguments: [
+        (["scan"], "target"),
+        (["scan", "host:99999"], "invalid target 'host:99999'"),
+        (["scan", "bad host"], "invalid target 'bad host'"),
+        (["scan", "--timeout", "-1", "example.com"], "--timeout"),
+        (["scan", "--concurrency", "0", "example.com"], "--concurrency"),
+        (["scan", "--format", "xml", "example.com"], "xml"),
+        (["scan", "--no-such-flag", "example.com"], "--no-such-flag"),
+    ] as [([String], String)])
+    func usageErrorsExit64(_ args: [String], _ mention: String) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 64, "\(args): \(r.stderr)")
+        #expect(r.stderr.contains(mention), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func unreachableTargetExits2WithOneLine() throws {
+        let port = try freeClosedPort()
+        let r = try CLI.run(["scan", "127.0.0.1:\(port)"])
+        #expect(r.status == 2)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines == ["tlsguard: 127.0.0.1:\(port): connection refused"])
+        #expect(r.stdout.contains("could not be scanned"))
+    }
+
+    @Test func goodAndBadTargetsTogether() async throws {
+        let server = try await DemoServer.start(.modern)
+        let port = try freeClosedPort()
+        let r = try CLI.run(["scan", "127.0.0.1:\(port)", "127.0.0.1:\(server.port)", "--sni", "localhost", "--format", "json"])
+        await server.stop()
+        #expect(r.status == 2)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let targets = try #require(json?["targets"] as? [[String: Any]])
+        #expect(targets.count == 2)
+        #expect((targets[0]["status"] as? [String: Any])?["status"] as? String == "error")
+        #expect((targets[1]["status"] as? [String: Any])?["status"] as? String == "completed")
+    }
+
+    @Test func jsonReportShape() async throws {
+        let server = try await DemoServer.start(.legacy)
+        let r = try CLI.run(["scan", "127.0.0.1:\(server.port)", "--sni", "localhost", "--format", "json"])
+        await server.stop()
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["schemaVersion"] as? Int == 1)
+        let target = try #require((json["targets"] as? [[String: Any]])?.first)
+        let protocols = try #require(target["protocols"] as? [[String: Any]])
+        #expect(protocols.map { $0["version"] as? String } == ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"])
+        for p in protocols {
+            // Every check says how it ended: never a silent absence.
+            let check = try #require(p["check"] as? [String: Any])
+            #expect(["completed", "error", "notRun"].contains(check["status"] as? String ?? ""))
+            #expect(p["serverOrder"] != nil)
+        }
+        let tls10 = try #require(protocols.first { $0["version"] as? String == "TLSv1.0" })
+        #expect(tls10["supported"] as? Bool == true)
+        let suites = try #require(tls10["cipherSuites"] as? [[String: Any]])
+        #expect(suites.contains { $0["code"] as? String == "0x002F" && $0["name"] as? String == "TLS_RSA_WITH_AES_128_CBC_SHA" })
+        // The schema documented in docs/ matches what the tool writes.
+        let schemaURL = CLI.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/report-schema.json")
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: schemaURL)) as? [String: Any])
+        let required = try #require(schema["required"] as? [String])
+        for key in required { #expect(json[key] != nil, "missing \(key)") }
+    }
+
+    @Test func outFileAndUnwritableOut() async throws {
+        let server = try await DemoServer.start(.modern)
+        defer { Task { await server.stop() } }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tlsguard-\(UUID()).json").path
+        let r = try CLI.run(["scan", "127.0.0.1:\(server.port)", "--format", "json", "--out", path])
+        #expect(r.status == 0)
+        #expect(r.stdout.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: path))
+        try? FileManager.default.removeItem(atPath: path)
+        let bad = try CLI.run(["scan", "127.0.0.1:\(server.port)", "--out", "/nonexistent-dir/report.txt"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("cannot write report to '/nonexistent-dir/report.txt'"))
+    }
+
+    @Test func demoTextFitsAndHasNoColourOffTerminal() throws {
+        let r = try CLI.run(["demo"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("tlsguard demo: two servers on 127.0.0.1"))
+        #expect(r.stdout.contains("TLSv1.0  offered"))
+        #expect(r.stdout.contains("X25519MLKEM768 (post-quantum)"))
+        #expect(!r.stdout.contains("\u{1B}["), "colour only on a terminal")
+        for line in r.stdout.split(separator: "\n") {
+            #expect(line.count <= 100, "too wide: \(line)")
+        }
+    }
+}

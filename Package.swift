@@ -65,9 +65,15 @@ let package = Package(
             dependencies: ["TLSWire", .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Fixtures")]
         ),
+        // Real test peers (openssl s_server/s_client, plain TCP listeners), Foundation only.
+        // Tests use it with `@testable import TestSupport`.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "TLSScannerTests",
-            dependencies: ["TLSScanner", "TLSWire", "TLSDemo"]
+            dependencies: ["TLSScanner", "TLSWire", "TLSDemo", "TestSupport"]
         ),
         .testTarget(
             name: "TLSGuardCLITests",

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+@testable import TestSupport
 @testable import TLSScanner
 import TLSWire
 
@@ -204,7 +205,7 @@ struct ScannerIntegrationTests {
     }
 
     @Test func closedPort() async throws {
-        let port = try TLSScannerTests.closedPort()
+        let port = try TestSupport.closedPort()
         let report = await scan(port)
         #expect(report.status.status == .error)
         #expect(report.status.reason == "127.0.0.1:\(port): connection refused")
@@ -243,7 +244,7 @@ struct ScannerIntegrationTests {
 
     @Test func oneBadTargetDoesNotStopTheOthers() async throws {
         try await withOpenSSLServer(certificate: try Self.rsa(), arguments: ["-tls1_2"]) { server in
-            let closed = try TLSScannerTests.closedPort()
+            let closed = try TestSupport.closedPort()
             let reports = await Scanner().scan([ScanTarget(host: "127.0.0.1", port: closed), ScanTarget(host: "127.0.0.1", port: server.port)])
             #expect(reports.map(\.status.status) == [.error, .completed])
             #expect(reports[1].supportedVersions == [.tls12])

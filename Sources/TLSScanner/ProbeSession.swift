@@ -1,3 +1,4 @@
+import Crypto
 import NIOConcurrencyHelpers
 import NIOCore
 import TLSWire
@@ -25,22 +26,27 @@ final class ProbeSession: Sendable {
 
     /// One probe under both caps, retried when the connection could not be made or stayed silent.
     func probe(_ hello: ClientHello, stopAt: ServerFlightParser.StopPoint) async -> ProbeOutcome {
+        await converse(hello, stopAt: stopAt, followUp: nil).outcome
+    }
+
+    /// A probe with an optional follow-up record after the server's flight.
+    func converse(_ hello: ClientHello, stopAt: ServerFlightParser.StopPoint, followUp: FollowUp?) async -> Conversation {
         let bytes = hello.isSSLv2Format ? hello.sslv2Record() : hello.records(recordVersion: hello.legacyVersion <= .sslv3 ? .sslv3 : .tls10)
         var attempt = 0
         while true {
-            let outcome = await scanner.global.withPermit {
+            let conversation = await scanner.global.withPermit {
                 await self.perHost.withPermit {
                     self.counter.withLockedValue { $0 += 1 }
-                    return await self.scanner.transport.probe(self.address, send: bytes, stopAt: stopAt)
+                    return await self.scanner.transport.converse(self.address, send: bytes, stopAt: stopAt, followUp: followUp)
                 }
             }
             let retry: Bool
-            switch outcome {
+            switch conversation.outcome {
             case .connectFailed: retry = true
             case .timedOut(let f): retry = f.bytesReceived == 0
             default: retry = false
             }
-            if !retry || attempt >= options.retries { return outcome }
+            if !retry || attempt >= options.retries { return conversation }
             attempt += 1
             try? await Task.sleep(for: .milliseconds(100 * attempt))
         }
@@ -259,18 +265,19 @@ final class ProbeSession: Sendable {
             }
             return await self.groupsClassic(v, suites: ecdhe)
         }()
-        async let dh: Int? = {
+        async let dh: (Int, String?)? = {
             guard let p = classic, let v = ProtocolVersion(parsing: p.version) else { return nil }
             let dhe = p.cipherSuites.compactMap(\.suite).filter { $0.info?.keyExchange == .dhe }
             guard !dhe.isEmpty else { return nil }
             return await self.dhSize(v, suites: dhe)
         }()
-        let (g13, g12, dhBits) = await (tls13, tls12, dh)
+        let (g13, g12, dhParams) = await (tls13, tls12, dh)
         for i in protocols.indices {
             if protocols[i].version == ProtocolVersion.tls13.name { protocols[i].groups = g13 }
             if let c = classic, protocols[i].version == c.version {
                 protocols[i].groups = g12
-                protocols[i].dhParameterBits = dhBits
+                protocols[i].dhParameterBits = dhParams?.0
+                protocols[i].dhWellKnownPrime = dhParams?.1
             }
         }
     }
@@ -311,9 +318,12 @@ final class ProbeSession: Sendable {
         return GroupsResult(check: .completed, groups: found.map(GroupResult.init))
     }
 
-    func dhSize(_ v: ProtocolVersion, suites: [CipherSuite]) async -> Int? {
+    /// The DH prime's size, and the published group it comes from if it is a well-known one.
+    func dhSize(_ v: ProtocolVersion, suites: [CipherSuite]) async -> (Int, String?)? {
         let outcome = await probe(hello(v, suites: suites), stopAt: .serverHelloDone)
-        guard let ske = try? outcome.flight?.serverKeyExchange() else { return nil }
-        return ske.modulusBits
+        guard let ske = try? outcome.flight?.serverKeyExchange(), case .dhe(let prime, _, _) = ske, let bits = ske.modulusBits else { return nil }
+        let trimmed = Array(prime.drop { $0 == 0 })
+        let digest = Array(SHA256.hash(data: trimmed)).hexString
+        return (bits, wellKnownDHPrimes[digest]?.name)
     }
 }

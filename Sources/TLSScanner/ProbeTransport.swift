@@ -43,7 +43,14 @@ public struct ProbeTransport: Sendable {
     }
 
     public func probe(_ address: SocketAddress, send bytes: ByteBuffer, stopAt: ServerFlightParser.StopPoint) async -> ProbeOutcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<ProbeOutcome, Never>) in
+        await converse(address, send: bytes, stopAt: stopAt, followUp: nil).outcome
+    }
+
+    /// A probe that, once the server's flight is complete, sends `followUp`'s bytes and listens
+    /// for what comes back. Only record headers and alert bodies of the reply are kept.
+    public func converse(_ address: SocketAddress, send bytes: ByteBuffer, stopAt: ServerFlightParser.StopPoint,
+                         followUp: FollowUp?) async -> Conversation {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Conversation, Never>) in
             let once = ResumeOnce(continuation)
             let readTimeout = self.readTimeout
             let bootstrap = ClientBootstrap(group: group)
@@ -53,26 +60,55 @@ public struct ProbeTransport: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ProbeHandler(hello: bytes, stopAt: stopAt, readTimeout: readTimeout, once: once))
+                            ProbeHandler(hello: bytes, stopAt: stopAt, readTimeout: readTimeout, followUp: followUp, once: once))
                     }
                 }
             bootstrap.connect(to: address).whenFailure { error in
-                once.resume(.connectFailed(describeConnectError(error)))
+                once.resume(Conversation(outcome: .connectFailed(describeConnectError(error)), reply: nil))
             }
         }
     }
 }
 
+/// Bytes to send once the server's flight is complete, and how long to listen afterwards.
+public struct FollowUp: Sendable {
+    public var bytes: @Sendable (ServerFlight) -> ByteBuffer?
+    public var listenFor: TimeAmount
+    public init(listenFor: TimeAmount, bytes: @escaping @Sendable (ServerFlight) -> ByteBuffer?) {
+        self.bytes = bytes
+        self.listenFor = listenFor
+    }
+}
+
+/// What the server sent after a follow-up: record types and sizes, alerts — never payloads.
+public struct FollowUpReply: Sendable {
+    public struct Record: Sendable, Hashable {
+        public var contentType: ContentType
+        public var length: Int
+    }
+    public var records: [Record] = []
+    public var alerts: [Alert] = []
+    public var closed = false
+    public var timedOut = false
+    public var bytes = 0
+}
+
+public struct Conversation: Sendable {
+    public var outcome: ProbeOutcome
+    /// nil when no follow-up was sent (no follow-up asked, or the flight did not complete).
+    public var reply: FollowUpReply?
+}
+
 /// Resumes a continuation exactly once, from whichever path gets there first.
 final class ResumeOnce: Sendable {
-    private let state: NIOLockedValueBox<CheckedContinuation<ProbeOutcome, Never>?>
-    init(_ c: CheckedContinuation<ProbeOutcome, Never>) { state = NIOLockedValueBox(c) }
-    func resume(_ outcome: ProbeOutcome) {
-        let c = state.withLockedValue { s -> CheckedContinuation<ProbeOutcome, Never>? in
+    private let state: NIOLockedValueBox<CheckedContinuation<Conversation, Never>?>
+    init(_ c: CheckedContinuation<Conversation, Never>) { state = NIOLockedValueBox(c) }
+    func resume(_ conversation: Conversation) {
+        let c = state.withLockedValue { s -> CheckedContinuation<Conversation, Never>? in
             defer { s = nil }
             return s
         }
-        c?.resume(returning: outcome)
+        c?.resume(returning: conversation)
     }
     var isDone: Bool { state.withLockedValue { $0 == nil } }
 }
@@ -84,14 +120,20 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let hello: ByteBuffer
     private var parser: ServerFlightParser
     private let readTimeout: TimeAmount
+    private let followUp: FollowUp?
     private let once: ResumeOnce
     private var deadline: Scheduled<Void>?
     private var finished = false
+    /// Set once the follow-up has been sent: later bytes are summarised, not parsed as a flight.
+    private var reply: FollowUpReply?
+    private var replyBuffer = ByteBuffer()
+    private var flightOutcome: ProbeOutcome?
 
-    init(hello: ByteBuffer, stopAt: ServerFlightParser.StopPoint, readTimeout: TimeAmount, once: ResumeOnce) {
+    init(hello: ByteBuffer, stopAt: ServerFlightParser.StopPoint, readTimeout: TimeAmount, followUp: FollowUp?, once: ResumeOnce) {
         self.hello = hello
         self.parser = ServerFlightParser(stopAt: stopAt)
         self.readTimeout = readTimeout
+        self.followUp = followUp
         self.once = once
     }
 
@@ -108,8 +150,14 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !finished else { return }
         let bytes = unwrapInboundIn(data)
+        if reply != nil {
+            var b = bytes
+            replyBuffer.writeBuffer(&b)
+            summariseReply(context: context)
+            return
+        }
         do {
-            if try parser.feed(bytes) { finish(.answered(parser.flight), context: context) }
+            if try parser.feed(bytes) { flightComplete(context: context) }
         } catch let error as TLSWireError {
             if error.code == .notTLS {
                 finish(.notTLS(error.bytes.isEmpty ? Array(bytes.readableBytesView.prefix(64)) : error.bytes), context: context)
@@ -121,12 +169,64 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// The flight is complete: finish, or send the follow-up and listen.
+    private func flightComplete(context: ChannelHandlerContext) {
+        guard let followUp, parser.flight.serverHello != nil, parser.flight.alert == nil,
+              let bytes = followUp.bytes(parser.flight) else {
+            finish(.answered(parser.flight), context: context)
+            return
+        }
+        flightOutcome = .answered(parser.flight)
+        reply = FollowUpReply()
+        replyBuffer = parser.leftover
+        deadline?.cancel()
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: followUp.listenFor) {
+            let (handler, context) = loopBound.value
+            handler.reply?.timedOut = true
+            handler.finish(handler.flightOutcome!, context: context)
+        }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        summariseReply(context: context)
+    }
+
+    /// Reads record headers (and alert bodies) off the reply; a fatal alert ends the listening.
+    private func summariseReply(context: ChannelHandlerContext) {
+        guard var r = reply else { return }
+        while replyBuffer.readableBytes >= 5, let type = replyBuffer.getInteger(at: replyBuffer.readerIndex, as: UInt8.self),
+              let length = replyBuffer.getInteger(at: replyBuffer.readerIndex + 3, as: UInt16.self),
+              replyBuffer.readableBytes >= 5 + Int(length) {
+            r.records.append(.init(contentType: ContentType(type), length: Int(length)))
+            r.bytes += 5 + Int(length)
+            if type == ContentType.alert.rawValue, length == 2,
+               let level = replyBuffer.getInteger(at: replyBuffer.readerIndex + 5, as: UInt8.self),
+               let desc = replyBuffer.getInteger(at: replyBuffer.readerIndex + 6, as: UInt8.self) {
+                r.alerts.append(Alert(level: AlertLevel(level), description: AlertDescription(desc)))
+            }
+            // The payload is skipped, never kept: a heartbeat reply may carry server memory.
+            replyBuffer.moveReaderIndex(forwardBy: 5 + Int(length))
+        }
+        replyBuffer.discardReadBytes()
+        reply = r
+        if r.alerts.contains(where: { $0.level == .fatal }) { finish(flightOutcome!, context: context) }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
-        finish(.closed(parser.flight), context: context)
+        if reply != nil {
+            reply?.closed = true
+            finish(flightOutcome!, context: context)
+        } else {
+            finish(.closed(parser.flight), context: context)
+        }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if reply != nil {
+            reply?.closed = true
+            finish(flightOutcome!, context: context)
+            return
+        }
         // A reset after the server answered is how many servers end a refused handshake.
         if parser.flight.serverHello != nil || parser.flight.alert != nil {
             finish(.closed(parser.flight), context: context)
@@ -139,7 +239,7 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !finished else { return }
         finished = true
         deadline?.cancel()
-        once.resume(outcome)
+        once.resume(Conversation(outcome: outcome, reply: reply))
         context.close(promise: nil)
     }
 }

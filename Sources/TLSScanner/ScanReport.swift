@@ -5,7 +5,7 @@ import TLSWire
 /// versioned interface (docs/report-schema.json).
 public struct ScanReport: Codable, Sendable {
     /// Bumped on every change that a consumer of the JSON could notice.
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public var schemaVersion: Int
     public var tool: ToolInfo
@@ -33,7 +33,7 @@ public struct ScanReport: Codable, Sendable {
 
 /// Whether a check ran: never a silent absence.
 public struct CheckStatus: Codable, Sendable, Hashable {
-    public enum Status: String, Codable, Sendable { case completed, error, notRun }
+    public enum Status: String, Codable, Sendable { case completed, error, notRun, notApplicable }
     public var status: Status
     /// Why it failed or did not run.
     public var reason: String?
@@ -41,6 +41,7 @@ public struct CheckStatus: Codable, Sendable, Hashable {
     public static let completed = CheckStatus(status: .completed, reason: nil)
     public static func error(_ reason: String) -> CheckStatus { CheckStatus(status: .error, reason: reason) }
     public static func notRun(_ reason: String) -> CheckStatus { CheckStatus(status: .notRun, reason: reason) }
+    public static func notApplicable(_ reason: String) -> CheckStatus { CheckStatus(status: .notApplicable, reason: reason) }
 }
 
 /// One target's results.
@@ -66,10 +67,15 @@ public struct TargetReport: Codable, Sendable {
     /// Things the server did that a correct server does not (a suite it was not offered, a
     /// version it was not asked for), each once.
     public var anomalies: [String]
+    /// Protocol features seen on the best TLS 1.0–1.2 handshake (ALPN, tickets, EMS, stapling …).
+    public var features: FeatureReport?
+    /// Known weaknesses, each completed / error / notRun / notApplicable with evidence.
+    public var weaknesses: [Finding]
 
     public init(target: String, host: String, port: Int, sni: String?, address: String?, status: CheckStatus,
                 startedAt: Date, durationMs: Int = 0, probeCount: Int = 0, defaultNegotiation: Negotiation? = nil,
-                protocols: [ProtocolResult] = [], anomalies: [String] = []) {
+                protocols: [ProtocolResult] = [], anomalies: [String] = [], features: FeatureReport? = nil,
+                weaknesses: [Finding] = []) {
         self.target = target
         self.host = host
         self.port = port
@@ -82,7 +88,11 @@ public struct TargetReport: Codable, Sendable {
         self.defaultNegotiation = defaultNegotiation
         self.protocols = protocols
         self.anomalies = anomalies
+        self.features = features
+        self.weaknesses = weaknesses
     }
+
+    public func weakness(_ id: String) -> Finding? { weaknesses.first { $0.id == id } }
 
     public func protocolResult(_ v: ProtocolVersion) -> ProtocolResult? { protocols.first { $0.version == v.name } }
     public var supportedVersions: [ProtocolVersion] {
@@ -112,6 +122,8 @@ public struct ProtocolResult: Codable, Sendable {
     public var groups: GroupsResult?
     /// Size of the finite-field DH prime the server uses with DHE suites, when it has any.
     public var dhParameterBits: Int?
+    /// The published group the DH prime comes from (RFC 7919, RFC 3526, RFC 2409, RFC 5114), if any.
+    public var dhWellKnownPrime: String?
     /// Why a version counts as unsupported: the alert or behaviour seen.
     public var refusal: String?
 

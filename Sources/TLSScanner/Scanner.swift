@@ -115,8 +115,11 @@ public struct Scanner: Sendable {
             for await r in group { results.append(r) }
             return results.sorted { (ProtocolVersion(parsing: $0.version) ?? .sslv2) < (ProtocolVersion(parsing: $1.version) ?? .sslv2) }
         }
-        // Groups need the suites found above.
+        // Groups and weaknesses need the suites found above.
         await session.scanGroups(&report.protocols)
+        let weaknesses = await session.scanWeaknesses(report.protocols)
+        report.features = weaknesses.features
+        report.weaknesses = weaknesses.findings
         report.anomalies = await session.anomalies.values
         if report.protocols.allSatisfy({ $0.supported != true }) {
             if case .closed(let f) = first, f.bytesReceived == 0 {

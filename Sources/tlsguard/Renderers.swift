@@ -52,7 +52,7 @@ struct TextRenderer {
                 line += deprecated(v) ? good("not offered") : (v >= .tls12 ? warn("not offered") : "not offered")
             case (.error, _):
                 line += warn("error: ") + (p.check.reason ?? "")
-            case (.notRun, _):
+            case (.notRun, _), (.notApplicable, _):
                 line += "not run: " + (p.check.reason ?? "")
             }
             out.append(line)
@@ -78,6 +78,24 @@ struct TextRenderer {
                 out.append("    DH parameters: \(dh) bits")
             }
         }
+        if let f = t.features {
+            out.append("")
+            out.append("  " + bold("Features") + (f.version.map { " (on \($0))" } ?? ""))
+            if f.check.status == .completed {
+                func yn(_ b: Bool?) -> String { b == nil ? "?" : b! ? "yes" : "no" }
+                out.append("    ALPN: \(f.alpn ?? "none")   extended master secret: \(yn(f.extendedMasterSecret))   "
+                    + "secure renegotiation: \(yn(f.secureRenegotiation))")
+                out.append("    session tickets: \(yn(f.sessionTickets))   session IDs: \(yn(f.sessionIDs))   "
+                    + "OCSP stapling: \(yn(f.ocspStapling))   heartbeat: \(yn(f.heartbeat))")
+            } else {
+                out.append("    " + (f.check.reason ?? ""))
+            }
+        }
+        if !t.weaknesses.isEmpty {
+            out.append("")
+            out.append("  " + bold("Weaknesses"))
+            for w in t.weaknesses { out.append(findingLine(w)) }
+        }
         if !t.anomalies.isEmpty {
             out.append("")
             out.append("  " + bold("Anomalies"))
@@ -87,6 +105,33 @@ struct TextRenderer {
     }
 
     private func deprecated(_ v: ProtocolVersion) -> Bool { v <= .tls11 }
+
+    func findingLine(_ w: Finding) -> String {
+        let title = w.title.count > 34 ? String(w.title.prefix(33)) + "…" : w.title.padding(toLength: 34, withPad: " ", startingAt: 0)
+        let verdict: String
+        var detail: String
+        switch (w.check.status, w.vulnerable) {
+        case (.completed, true?):
+            verdict = w.severity >= .high ? bad("VULNERABLE") : warn("vulnerable")
+            detail = w.evidence ?? ""
+        case (.completed, _):
+            verdict = good("ok")
+            detail = w.evidence ?? ""
+        case (.notApplicable, _):
+            verdict = "n/a"
+            detail = w.check.reason ?? ""
+        case (.notRun, _):
+            verdict = "not run"
+            detail = w.check.reason ?? ""
+        case (.error, _):
+            verdict = warn("error")
+            detail = w.check.reason ?? ""
+        }
+        let head = "    \(title) \(verdict)"
+        let room = Self.width - visibleCount(head) - 2
+        if detail.count > room { detail = String(detail.prefix(max(room - 1, 0))) + "…" }
+        return head + (detail.isEmpty ? "" : "  " + detail)
+    }
 
     func suiteLine(_ s: SuiteResult) -> String {
         let name = s.name.count > 44 ? String(s.name.prefix(43)) + "…" : s.name.padding(toLength: 44, withPad: " ", startingAt: 0)
@@ -115,7 +160,7 @@ struct TextRenderer {
             parts = g.groups.map { $0.postQuantum ? good($0.name + " (post-quantum)") : $0.name }
             if parts.isEmpty { parts = ["none found"] }
         case .error: parts = [warn("error: \(g.check.reason ?? "")")]
-        case .notRun: parts = ["not run: \(g.check.reason ?? "")"]
+        case .notRun, .notApplicable: parts = ["not run: \(g.check.reason ?? "")"]
         }
         var line = "    groups: " + parts.joined(separator: ", ")
         if let dhBits { line += "; DH parameters: \(dhBits) bits" }
@@ -140,7 +185,7 @@ struct TextRenderer {
         return lines.joined(separator: "\n")
     }
 
-    private func visibleCount(_ s: String) -> Int {
+    func visibleCount(_ s: String) -> Int {
         // Colour escapes take no columns.
         var n = 0
         var inEscape = false

@@ -129,7 +129,7 @@ struct CLITests {
         await server.stop()
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(json["schemaVersion"] as? Int == 1)
+        #expect(json["schemaVersion"] as? Int == 2)
         let target = try #require((json["targets"] as? [[String: Any]])?.first)
         let protocols = try #require(target["protocols"] as? [[String: Any]])
         #expect(protocols.map { $0["version"] as? String } == ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"])
@@ -139,16 +139,23 @@ struct CLITests {
             #expect(["completed", "error", "notRun"].contains(check["status"] as? String ?? ""))
             #expect(p["serverOrder"] != nil)
         }
+        let weaknesses = try #require(target["weaknesses"] as? [[String: Any]])
+        let ids = Set(((try schema()["$defs"] as? [String: Any])?["finding"] as? [String: Any]).flatMap { (($0["properties"] as? [String: Any])?["id"] as? [String: Any])?["enum"] as? [String] } ?? [])
+        #expect(Set(weaknesses.compactMap { $0["id"] as? String }) == ids)
         let tls10 = try #require(protocols.first { $0["version"] as? String == "TLSv1.0" })
         #expect(tls10["supported"] as? Bool == true)
         let suites = try #require(tls10["cipherSuites"] as? [[String: Any]])
         #expect(suites.contains { $0["code"] as? String == "0x002F" && $0["name"] as? String == "TLS_RSA_WITH_AES_128_CBC_SHA" })
         // The schema documented in docs/ matches what the tool writes.
-        let schemaURL = CLI.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/report-schema.json")
-        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: schemaURL)) as? [String: Any])
+        let schema = try schema()
         let required = try #require(schema["required"] as? [String])
         for key in required { #expect(json[key] != nil, "missing \(key)") }
+    }
+
+    func schema() throws -> [String: Any] {
+        let url = CLI.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/report-schema.json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 
     @Test func outFileAndUnwritableOut() async throws {

@@ -48,6 +48,8 @@ public struct ServerFlightParser: Sendable {
     private var buffer = ByteBuffer()
     private var reassembler = HandshakeReassembler()
     public private(set) var isComplete = false
+    /// Bytes received after the stop point (the start of whatever the server sent next).
+    public var leftover: ByteBuffer { buffer }
 
     public init(stopAt: StopPoint, maxBytes: Int = 512 * 1024) {
         self.stopAt = stopAt

@@ -133,7 +133,11 @@ public struct CipherSuiteInfo: Sendable, Hashable, Codable {
     }
 
     public var suite: CipherSuite { CipherSuite(code) }
-    public var forwardSecrecy: Bool { keyExchange.forwardSecrecy }
+    /// Anonymous DH and ECDH (`DH_anon`, `ECDH_anon`) use ephemeral keys too: forward secret, if
+    /// unauthenticated (RFC 5246 §7.4.3, RFC 8422 §2.5).
+    public var forwardSecrecy: Bool {
+        keyExchange.forwardSecrecy || (authentication == .anonymous && (keyExchange == .dh || keyExchange == .ecdh))
+    }
     public var isAEAD: Bool { mode == .aead }
     public var isAnonymous: Bool { authentication == .anonymous }
     public var isNullCipher: Bool { mode == .null }

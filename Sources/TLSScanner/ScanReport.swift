@@ -5,7 +5,7 @@ import TLSWire
 /// versioned interface (docs/report-schema.json).
 public struct ScanReport: Codable, Sendable {
     /// Bumped on every change that a consumer of the JSON could notice.
-    public static let currentSchemaVersion = 2
+    public static let currentSchemaVersion = 3
 
     public var schemaVersion: Int
     public var tool: ToolInfo
@@ -71,6 +71,10 @@ public struct TargetReport: Codable, Sendable {
     public var features: FeatureReport?
     /// Known weaknesses, each completed / error / notRun / notApplicable with evidence.
     public var weaknesses: [Finding]
+    /// Every distinct certificate chain the server serves, analysed.
+    public var certificates: CertificatesResult?
+    /// The HTTPS answer to `GET /`: status, Server banner, HSTS.
+    public var http: HTTPResult?
 
     public init(target: String, host: String, port: Int, sni: String?, address: String?, status: CheckStatus,
                 startedAt: Date, durationMs: Int = 0, probeCount: Int = 0, defaultNegotiation: Negotiation? = nil,

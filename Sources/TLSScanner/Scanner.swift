@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import TLSWire
+import X509
 
 /// Knobs of a scan.
 public struct ScanOptions: Sendable {
@@ -14,6 +15,12 @@ public struct ScanOptions: Sendable {
     public var globalConcurrency = 64
     /// Targets scanned at once.
     public var parallelTargets = 8
+    /// Send `GET /` over HTTPS and read the response headers (HSTS, banner).
+    public var http = true
+    /// Roots trusted in addition to the system store (`--ca-file`).
+    public var extraRoots: [Certificate] = []
+    /// The time certificates are judged at; nil is now. Tests inject it.
+    public var now: Date?
     /// Suites per hello while enumerating: small hellos for intolerant servers (nmap uses ≤64).
     public var blockSize = 64
     /// Extra attempts for a probe that timed out or could not connect.
@@ -120,6 +127,11 @@ public struct Scanner: Sendable {
         let weaknesses = await session.scanWeaknesses(report.protocols)
         report.features = weaknesses.features
         report.weaknesses = weaknesses.findings
+        let protocols = report.protocols
+        async let certificates = session.scanCertificates(protocols, defaultChain: weaknesses.chain, caRoots: options.extraRoots)
+        async let http = session.scanHTTP(enabled: options.http, protocols: protocols)
+        (report.certificates, report.http) = await (certificates, http)
+        report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
         report.anomalies = await session.anomalies.values
         if report.protocols.allSatisfy({ $0.supported != true }) {
             if case .closed(let f) = first, f.bytesReceived == 0 {

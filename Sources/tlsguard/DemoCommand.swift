@@ -16,6 +16,10 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        try await reportingCLIErrors { try await runBody() }
+    }
+
+    func runBody() async throws {
         let legacy = try await DemoServer.start(.legacy)
         let modern = try await DemoServer.start(.modern)
         if output.format == .text && output.out == nil {

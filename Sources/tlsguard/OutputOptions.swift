@@ -44,6 +44,16 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// Runs a command body, turning a `CLIError` into its one-line message and exit code.
+func reportingCLIErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let e as CLIError {
+        Terminal.printError(e.message)
+        throw ExitCode(e.code)
+    }
+}
+
 enum Terminal {
     /// Colour only on a terminal and never with NO_COLOR (no-color.org).
     static var colorEnabled: Bool {

@@ -91,6 +91,33 @@ struct TextRenderer {
                 out.append("    " + (f.check.reason ?? ""))
             }
         }
+        if let c = t.certificates {
+            out.append("")
+            out.append("  " + bold("Certificates"))
+            if c.check.status != .completed { out.append("    " + (c.check.reason ?? "")) }
+            for (i, chain) in c.chains.enumerated() { out += chainLines(chain, index: i + 1) }
+        }
+        if let h = t.http {
+            out.append("")
+            out.append("  " + bold("HTTP"))
+            if h.check.status == .completed {
+                out.append("    \(h.statusLine ?? "")" + (h.server.map { "   Server: \($0)" } ?? ""))
+                if let hsts = h.hsts {
+                    if hsts.valid {
+                        var line = "    HSTS: " + good("max-age=\(hsts.maxAge ?? 0)")
+                        if hsts.includeSubDomains { line += "; includeSubDomains" }
+                        if hsts.preload { line += "; preload" }
+                        out.append(line)
+                    } else {
+                        out.append("    HSTS: " + warn("none or invalid"))
+                    }
+                    for p in hsts.problems where hsts.valid { out.append("      " + warn(p)) }
+                    for p in hsts.problems where !hsts.valid { out.append("      " + p) }
+                }
+            } else {
+                out.append("    " + (h.check.status == .error ? warn("error: ") : "") + (h.check.reason ?? ""))
+            }
+        }
         if !t.weaknesses.isEmpty {
             out.append("")
             out.append("  " + bold("Weaknesses"))
@@ -105,6 +132,48 @@ struct TextRenderer {
     }
 
     private func deprecated(_ v: ProtocolVersion) -> Bool { v <= .tls11 }
+
+    func chainLines(_ c: ServedChain, index: Int) -> [String] {
+        var out: [String] = []
+        let a = c.analysis
+        let trust: String
+        switch a.trusted {
+        case true?: trust = good("trusted")
+        case false?: trust = bad("NOT TRUSTED")
+        case nil: trust = warn("trust not evaluated")
+        }
+        let name: String
+        switch a.hostnameMatches {
+        case true?: name = good("name ok")
+        case false?: name = bad("NAME MISMATCH")
+        case nil: name = "no name asked"
+        }
+        out.append("    chain \(index): \(trust), \(name)")
+        out.append(wrap("      served for: " + c.servedFor.joined(separator: "; "), indent: 18, separator: "; "))
+        for (i, cert) in a.certificates.enumerated() {
+            let role = i == 0 ? "leaf" : (cert.selfIssued ? "root" : "ca  ")
+            var key = "\(cert.keyType) \(cert.keyBits)"
+            if cert.keyType == "RSA" && cert.keyBits < 2048 { key = bad(key) }
+            var sig = cert.signatureAlgorithm
+            if cert.weakSignature { sig = bad(sig) }
+            let days = cert.daysLeft < 0 ? bad("expired \(-cert.daysLeft) days ago") : (cert.daysLeft < 30 ? warn("\(cert.daysLeft) days left") : "\(cert.daysLeft) days left")
+            var subject = cert.subject
+            if subject.count > 40 { subject = String(subject.prefix(39)) + "…" }
+            out.append("      \(role)  \(subject)  \(key)  \(sig)  \(days)")
+            if i == 0 && !cert.subjectAlternativeNames.isEmpty {
+                out.append(wrap("            names: " + cert.subjectAlternativeNames.joined(separator: ", "), indent: 19))
+                var extras: [String] = []
+                if cert.mustStaple { extras.append("must-staple") }
+                if cert.hasEmbeddedSCTs { extras.append("SCTs embedded") }
+                if !extras.isEmpty { out.append("            " + extras.joined(separator: ", ")) }
+            }
+        }
+        for p in a.trustProblems + (a.hostnameProblem.map { [$0] } ?? []) + a.chainProblems {
+            out.append(wrap("      - " + p, indent: 8))
+        }
+        if a.check.status == .error { out.append("      " + warn("error: ") + (a.check.reason ?? "")) }
+        return out
+    }
 
     func findingLine(_ w: Finding) -> String {
         let title = w.title.count > 34 ? String(w.title.prefix(33)) + "…" : w.title.padding(toLength: 34, withPad: " ", startingAt: 0)
@@ -168,14 +237,14 @@ struct TextRenderer {
     }
 
     /// Wraps a line at the report width on ", " boundaries.
-    func wrap(_ line: String, indent: Int) -> String {
+    func wrap(_ line: String, indent: Int, separator: String = ", ") -> String {
         guard visibleCount(line) > Self.width else { return line }
         var lines: [String] = []
         var current = ""
-        for piece in line.components(separatedBy: ", ") {
-            let candidate = current.isEmpty ? piece : current + ", " + piece
+        for piece in line.components(separatedBy: separator) {
+            let candidate = current.isEmpty ? piece : current + separator + piece
             if visibleCount(candidate) > Self.width - 1 && !current.isEmpty {
-                lines.append(current + ",")
+                lines.append(current + separator.trimmingCharacters(in: .whitespaces))
                 current = String(repeating: " ", count: indent) + piece
             } else {
                 current = candidate

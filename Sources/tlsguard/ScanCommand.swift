@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import TLSScanner
 import TLSWire
+import X509
 
 struct Scan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +12,12 @@ struct Scan: AsyncParsableCommand {
             Each target is HOST, HOST:PORT or [IPv6]:PORT (port 443 by default). Suites are found by
             elimination with crafted ClientHellos, so SSL 2.0, SSL 3.0, export and RC4 suites are
             seen even though no modern TLS library can speak them.
+
+            It also reads every certificate chain the server serves (RSA and ECDSA, with and
+            without SNI) and checks it with swift-certificates against the system trust store
+            (and --ca-file), tests for known weaknesses (Heartbleed, CCS injection, POODLE,
+            BEAST, SWEET32, RC4, FREAK, Logjam, DROWN, CRIME, missing fallback SCSV, missing
+            TLS 1.3 downgrade sentinel, insecure renegotiation) and reads HSTS over HTTPS.
 
             Example:
               tlsguard scan example.com 10.0.0.5:8443 --format json --out report.json
@@ -31,6 +38,12 @@ struct Scan: AsyncParsableCommand {
     @Option(name: .long, help: "Connections open at once per target.")
     var concurrency: Int = 5
 
+    @Option(name: .long, help: "PEM file of CA certificates to trust in addition to the system store.")
+    var caFile: String?
+
+    @Flag(name: .long, help: "Do not send an HTTP request (no HSTS or Server-banner check).")
+    var noHTTP = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -44,12 +57,20 @@ struct Scan: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await reportingCLIErrors { try await runBody() }
+    }
+
+    func runBody() async throws {
         let parsed = try targets.map { try ScanTarget(parsing: $0, sni: sni) }
         var options = ScanOptions()
         let t = TimeAmount.milliseconds(Int64(timeout * 1000))
         options.connectTimeout = t
         options.readTimeout = t
         options.perHostConcurrency = concurrency
+        options.http = !noHTTP
+        if let caFile {
+            do { options.extraRoots = try CertificateAnalyzer.loadCAFile(caFile) } catch { throw CLIError("\(error)", code: ExitStatus.usage) }
+        }
         let report = await runScan(parsed, options: options)
         try output.emit(report)
         for target in report.targets where target.status.status != .completed {

@@ -101,6 +101,13 @@ struct CLITests {
         #expect(r.stdout.isEmpty)
     }
 
+    @Test func missingCAFileIsAUsageError() throws {
+        let r = try CLI.run(["scan", "127.0.0.1:1", "--ca-file", "/nonexistent/ca.pem"])
+        #expect(r.status == 64)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.contains("/nonexistent/ca.pem"))
+    }
+
     @Test func unreachableTargetExits2WithOneLine() throws {
         let port = try freeClosedPort()
         let r = try CLI.run(["scan", "127.0.0.1:\(port)"])
@@ -129,7 +136,7 @@ struct CLITests {
         await server.stop()
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(json["schemaVersion"] as? Int == 2)
+        #expect(json["schemaVersion"] as? Int == 3)
         let target = try #require((json["targets"] as? [[String: Any]])?.first)
         let protocols = try #require(target["protocols"] as? [[String: Any]])
         #expect(protocols.map { $0["version"] as? String } == ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"])
@@ -142,6 +149,9 @@ struct CLITests {
         let weaknesses = try #require(target["weaknesses"] as? [[String: Any]])
         let ids = Set(((try schema()["$defs"] as? [String: Any])?["finding"] as? [String: Any]).flatMap { (($0["properties"] as? [String: Any])?["id"] as? [String: Any])?["enum"] as? [String] } ?? [])
         #expect(Set(weaknesses.compactMap { $0["id"] as? String }) == ids)
+        let certificates = try #require(target["certificates"] as? [String: Any])
+        #expect((certificates["chains"] as? [Any])?.count == 1)
+        #expect(((target["http"] as? [String: Any])?["check"] as? [String: Any])?["status"] as? String == "completed")
         let tls10 = try #require(protocols.first { $0["version"] as? String == "TLSv1.0" })
         #expect(tls10["supported"] as? Bool == true)
         let suites = try #require(tls10["cipherSuites"] as? [[String: Any]])

@@ -10,6 +10,7 @@ extension ProbeSession {
         /// The certificate chain of the best TLS 1.0–1.2 handshake, as sent (DER, leaf first).
         var chain: [[UInt8]]?
         var ocspResponse: [UInt8]?
+        var sctsInTLSExtension: Bool?
     }
 
     func scanWeaknesses(_ protocols: [ProtocolResult]) async -> WeaknessScan {
@@ -19,7 +20,13 @@ extension ProbeSession {
         let supported = protocols.filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
         let classic = [ProtocolVersion.tls12, .tls11, .tls10, .sslv3].first { !accepted($0).isEmpty }
 
-        async let featureProbe = self.featureAndHeartbleed(classic, classic.map(accepted) ?? [])
+        // The feature probe also yields the default certificate chain: certificate-authenticated
+        // suites only (an anonymous pick sends no Certificate), strongest first.
+        let authenticated = (classic.map(accepted) ?? []).filter { s in
+            guard let a = s.info?.authentication else { return false }
+            return [.rsa, .ecdsa, .dss].contains(a)
+        }.sorted { $0.strength.rating < $1.strength.rating }
+        async let featureProbe = self.featureAndHeartbleed(classic, authenticated.isEmpty ? (classic.map(accepted) ?? []) : authenticated)
         async let ccs = self.ccsInjection(classic, classic.map(accepted) ?? [])
         async let fallback = self.fallbackSCSV(supported, accepted)
         async let sentinel = self.downgradeSentinel(supported, accepted)
@@ -34,7 +41,8 @@ extension ProbeSession {
         findings += derivedFindings(protocols, supported: supported)
         findings.append(Finding("robot", "ROBOT", severity: .critical, cve: ["CVE-2017-13099"],
                                 check: .notRun("not implemented yet")))
-        return WeaknessScan(features: probe.features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp)
+        return WeaknessScan(features: probe.features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp,
+                            sctsInTLSExtension: probe.scts)
     }
 
     // MARK: One handshake to ServerHelloDone: features, certificate, renegotiation, Heartbleed
@@ -45,6 +53,7 @@ extension ProbeSession {
         var renegotiation: Finding
         var chain: [[UInt8]]?
         var ocsp: [UInt8]?
+        var scts: Bool?
     }
 
     func featureAndHeartbleed(_ v: ProtocolVersion?, _ suites: [CipherSuite]) async -> FeatureProbe {
@@ -62,6 +71,8 @@ extension ProbeSession {
         var b = ClientHelloBuilder(version: v, cipherSuites: suites, serverName: target.sni)
         b.alpn = v > .sslv3 ? ["h2", "http/1.1"] : []
         b.heartbeat = v > .sslv3
+        // RFC 6962 §3.3.1: an empty signed_certificate_timestamp asks for SCTs in the handshake.
+        if v > .sslv3 { b.extraExtensions = [TLSExtension(type: .signedCertificateTimestamp, data: [])] }
         let hello = b.build()
         // RFC 6520 §4: a request whose payload_length exceeds what it carries MUST be discarded.
         // We claim 16 bytes more than we send: a vulnerable server echoes 16 bytes of its memory,
@@ -119,7 +130,8 @@ extension ProbeSession {
             heartbleed.check = .error("the follow-up could not be sent")
         }
         return FeatureProbe(features: features, heartbleed: heartbleed, renegotiation: renegotiation,
-                            chain: flight.certificate?.certificates, ocsp: flight.ocspResponse)
+                            chain: flight.certificate?.certificates, ocsp: flight.ocspResponse,
+                            scts: exts.contains(.signedCertificateTimestamp))
     }
 
     // MARK: CCS injection

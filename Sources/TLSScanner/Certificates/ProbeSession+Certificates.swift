@@ -1,0 +1,92 @@
+import Foundation
+import NIOCore
+import TLSWire
+import X509
+
+/// A chain the server serves, with where it was seen and what swift-certificates made of it.
+public struct ServedChain: Codable, Sendable {
+    /// The handshakes that got this chain, e.g. `TLSv1.2, RSA suites, SNI example.com`.
+    public var servedFor: [String]
+    /// The leaf's key type (`RSA`, `ECDSA`, …).
+    public var keyType: String?
+    public var analysis: CertificateChainReport
+}
+
+public struct CertificatesResult: Codable, Sendable {
+    public var check: CheckStatus
+    /// Every distinct chain, the one a default client gets first.
+    public var chains: [ServedChain]
+    /// SCTs delivered in the TLS extension (RFC 6962 §3.3), on the best TLS 1.0–1.2 handshake.
+    public var sctsInTLSExtension: Bool?
+}
+
+extension ProbeSession {
+    /// Collects every distinct chain: RSA- and ECDSA-authenticated suites, with and without SNI,
+    /// on the best TLS 1.0–1.2 version in clear; for a TLS 1.3-only server through swift-nio-ssl.
+    func scanCertificates(_ protocols: [ProtocolResult], defaultChain: [[UInt8]]?, caRoots: [Certificate]) async -> CertificatesResult {
+        func accepted(_ v: ProtocolVersion) -> [CipherSuite] {
+            protocols.first { $0.version == v.name && $0.supported == true }?.cipherSuites.compactMap(\.suite) ?? []
+        }
+        let classic = [ProtocolVersion.tls12, .tls11, .tls10, .sslv3].first { !accepted($0).isEmpty }
+        let snis: [String?] = target.sni == nil ? [nil] : [target.sni, nil]
+        var seen: [(chain: [[UInt8]], servedFor: [String])] = []
+        func record(_ chain: [[UInt8]], _ label: String) {
+            guard !chain.isEmpty else { return }
+            if let i = seen.firstIndex(where: { $0.chain == chain }) { seen[i].servedFor.append(label) } else { seen.append((chain, [label])) }
+        }
+        func sniLabel(_ s: String?) -> String { s.map { "SNI \($0)" } ?? "no SNI" }
+
+        if let v = classic {
+            if let d = defaultChain { record(d, "\(v.name), default suites, \(sniLabel(target.sni))") }
+            let suites = accepted(v)
+            let rsa = suites.filter { $0.info?.authentication == .rsa }
+            let ecdsa = suites.filter { $0.info?.authentication == .ecdsa }
+            let variants: [(String, [CipherSuite], String?)] = snis.flatMap { sni in
+                [("RSA suites", rsa, sni), ("ECDSA suites", ecdsa, sni)].filter { !$0.1.isEmpty }
+            }
+            let flights = await withTaskGroup(of: (Int, [[UInt8]]?).self) { group in
+                for (i, variant) in variants.enumerated() {
+                    group.addTask {
+                        var b = ClientHelloBuilder(version: v, cipherSuites: variant.1, serverName: variant.2)
+                        b.alpn = []
+                        let outcome = await self.probe(b.build(), stopAt: .serverHelloDone)
+                        return (i, outcome.flight?.certificate?.certificates)
+                    }
+                }
+                var out = [[[UInt8]]?](repeating: nil, count: variants.count)
+                for await (i, c) in group { out[i] = c }
+                return out
+            }
+            for (i, chain) in flights.enumerated() {
+                if let chain { record(chain, "\(v.name), \(variants[i].0), \(sniLabel(variants[i].2))") }
+            }
+        } else if protocols.contains(where: { $0.version == ProtocolVersion.tls13.name && $0.supported == true }) {
+            // TLS 1.3 encrypts the Certificate message: a full handshake, once per key type.
+            for sni in snis {
+                for (key, label) in [(FullHandshake.ServerKey.rsa, "RSA"), (.ecdsa, "ECDSA")] {
+                    let r = await fullHandshake(sni: sni).run(minimum: .tlsv13, key: key)
+                    if r.error == nil { record(r.chain, "TLSv1.3, \(label) signature algorithms, \(sniLabel(sni))") }
+                }
+            }
+        }
+        guard !seen.isEmpty else {
+            return CertificatesResult(check: classic == nil && !protocols.contains(where: { $0.supported == true })
+                                        ? .notApplicable("no protocol version is offered")
+                                        : .error("no handshake returned a certificate"), chains: [])
+        }
+        let options = CertificateCheckOptions(
+            // A client checks the name it asked for; only without SNI does the address count.
+            hostname: target.sni, ipAddress: target.sni == nil && ScanTarget.isIPAddress(target.host) ? target.host : nil,
+            now: options.now ?? Date(), extraRoots: caRoots, useSystemRoots: true)
+        var chains: [ServedChain] = []
+        for s in seen {
+            let analysis = await CertificateAnalyzer.analyze(chain: s.chain, options: options)
+            chains.append(ServedChain(servedFor: s.servedFor, keyType: analysis.certificates.first?.keyType, analysis: analysis))
+        }
+        return CertificatesResult(check: .completed, chains: chains)
+    }
+
+    func fullHandshake(sni: String?) -> FullHandshake {
+        FullHandshake(address: address, serverName: sni, timeout: options.readTimeout + options.connectTimeout)
+    }
+}

@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The TLS wire codec, registries and fingerprints. No I/O: NIOCore's ByteBuffer only.
@@ -42,6 +43,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Grades, compliance profiles and remediation: pure functions over a ScanReport.
+        .target(
+            name: "TLSPolicy",
+            dependencies: [
+                "TLSScanner",
+                "TLSWire",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Profiles")]
+        ),
         // In-process TLS servers (swift-nio-ssl) with certificates made on the fly: for `tlsguard demo`.
         .target(
             name: "TLSDemo",
@@ -60,6 +71,7 @@ let package = Package(
             dependencies: [
                 "TLSWire",
                 "TLSScanner",
+                "TLSPolicy",
                 "TLSDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,15 +86,21 @@ let package = Package(
         // Tests use it with `@testable import TestSupport`.
         .target(
             name: "TestSupport",
-            path: "Tests/TestSupport"
+            dependencies: [.product(name: "X509", package: "swift-certificates")],
+            path: "Tests/TestSupport",
+            exclude: ["Peers"]
         ),
         .testTarget(
             name: "TLSScannerTests",
             dependencies: ["TLSScanner", "TLSWire", "TLSDemo", "TestSupport"]
         ),
         .testTarget(
+            name: "TLSPolicyTests",
+            dependencies: ["TLSPolicy", "TLSScanner", "TLSWire", "TestSupport"]
+        ),
+        .testTarget(
             name: "TLSGuardCLITests",
-            dependencies: ["TLSDemo"]
+            dependencies: ["TLSDemo", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

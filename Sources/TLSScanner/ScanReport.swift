@@ -5,7 +5,7 @@ import TLSWire
 /// versioned interface (docs/report-schema.json).
 public struct ScanReport: Codable, Sendable {
     /// Bumped on every change that a consumer of the JSON could notice.
-    public static let currentSchemaVersion = 3
+    public static let currentSchemaVersion = 4
 
     public var schemaVersion: Int
     public var tool: ToolInfo
@@ -75,6 +75,10 @@ public struct TargetReport: Codable, Sendable {
     public var certificates: CertificatesResult?
     /// The HTTPS answer to `GET /`: status, Server banner, HSTS.
     public var http: HTTPResult?
+    /// SSL Labs-style grade (set by TLSPolicy).
+    public var grade: GradeReport?
+    /// One verdict per selected compliance profile (set by TLSPolicy).
+    public var compliance: [ComplianceReport]?
 
     public init(target: String, host: String, port: Int, sni: String?, address: String?, status: CheckStatus,
                 startedAt: Date, durationMs: Int = 0, probeCount: Int = 0, defaultNegotiation: Negotiation? = nil,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TLSDemo
+import TLSPolicy
 import TLSScanner
 
 struct Demo: AsyncParsableCommand {
@@ -26,13 +27,15 @@ struct Demo: AsyncParsableCommand {
             print("tlsguard demo: two servers on 127.0.0.1")
             print("  legacy  port \(legacy.port): \(legacy.profile.description)")
             print("  modern  port \(modern.port): \(modern.profile.description)")
-            print("scanning both with `tlsguard scan 127.0.0.1:\(legacy.port) 127.0.0.1:\(modern.port) --sni localhost` ...\n")
+            print("scanning both, as `tlsguard scan 127.0.0.1:\(legacy.port) 127.0.0.1:\(modern.port) --sni localhost")
+            print("                     --profile tls12-minimum` would ...\n")
         }
         let targets = [
             ScanTarget(host: "127.0.0.1", port: legacy.port, sni: "localhost"),
             ScanTarget(host: "127.0.0.1", port: modern.port, sni: "localhost"),
         ]
-        let report = await runScan(targets, options: ScanOptions())
+        // The provider-notice case: does each server speak TLS 1.2+ and nothing older?
+        let report = await runScan(targets, options: ScanOptions(), profiles: [try Profile.resolve("tls12-minimum")])
         await legacy.stop()
         await modern.stop()
         try output.emit(report)

@@ -1,4 +1,5 @@
 import Foundation
+import TLSPolicy
 import TLSScanner
 import TLSWire
 
@@ -38,6 +39,8 @@ struct TextRenderer {
         if let d = t.defaultNegotiation {
             out.append("  a modern client gets \(d.version) with \(d.cipherSuite.name)")
         }
+        if let g = t.grade { out += gradeLines(g) }
+        for c in t.compliance ?? [] { out += complianceLines(c) }
         out.append("")
         out.append("  " + bold("Protocols"))
         for p in t.protocols {
@@ -132,6 +135,58 @@ struct TextRenderer {
     }
 
     private func deprecated(_ v: ProtocolVersion) -> Bool { v <= .tls11 }
+
+    func gradeLines(_ g: GradeReport) -> [String] {
+        var out: [String] = [""]
+        let letter: String
+        switch g.grade.first {
+        case "A": letter = good(bold(g.grade))
+        case "B", "C": letter = warn(bold(g.grade))
+        default: letter = bad(bold(g.grade))
+        }
+        var head = "  Grade " + letter
+        if let ignoring = g.gradeIgnoringTrust { head += " (\(ignoring) if trust issues are ignored)" }
+        if let s = g.score {
+            head += "   score \(s): protocol \(g.protocolScore ?? 0), key exchange \(g.keyExchangeScore ?? 0), cipher \(g.cipherScore ?? 0)"
+        }
+        out.append(head)
+        for c in g.caps {
+            let label = c.grade == "A" ? "no A+" : "capped at \(c.grade)"
+            out.append(wrap("    \(label): \(c.reason)", indent: 6))
+        }
+        for w in g.warnings { out.append("    warning (A-): \(w)") }
+        if !g.notEvaluated.isEmpty {
+            out.append(wrap("    not evaluated (SSL Labs may differ): " + g.notEvaluated.map { $0.split(separator: ":").first.map(String.init) ?? $0 }.joined(separator: ", "), indent: 6))
+        }
+        return out
+    }
+
+    func complianceLines(_ c: ComplianceReport) -> [String] {
+        var out: [String] = [""]
+        let verdict: String
+        switch c.verdict {
+        case .compliant: verdict = good("compliant")
+        case .notCompliant: verdict = bad("NOT COMPLIANT")
+        case .notEvaluated: verdict = warn("not evaluated")
+        }
+        out.append("  " + bold(c.name) + ": " + verdict)
+        for r in c.requirements {
+            let mark: String
+            switch r.status {
+            case .pass: mark = good("pass")
+            case .fail: mark = r.level == .must ? bad("FAIL") : warn("warn")
+            case .notEvaluated: mark = warn("n/e ")
+            }
+            out.append(wrap("    \(mark)  \(r.title)", indent: 10))
+            if r.status != .pass { out.append(wrap("          \(r.evidence)", indent: 10)) }
+            for step in r.remediation ?? [] {
+                for line in step.steps {
+                    out.append(wrap("          fix (\(step.platform)): \(line)", indent: 12, separator: " "))
+                }
+            }
+        }
+        return out
+    }
 
     func chainLines(_ c: ServedChain, index: Int) -> [String] {
         var out: [String] = []

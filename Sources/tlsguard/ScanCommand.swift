@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOCore
+import TLSPolicy
 import TLSScanner
 import TLSWire
 import X509
@@ -22,7 +23,15 @@ struct Scan: AsyncParsableCommand {
             Example:
               tlsguard scan example.com 10.0.0.5:8443 --format json --out report.json
 
-            Exit codes: 0 every target was scanned, 2 a target could not be scanned, 64 usage error.
+            Every target gets an SSL Labs-style grade (criteria 2009q) with the reason for each cap.
+            With --profile it is also checked against compliance profiles (pci-dss-4,
+            mozilla-intermediate, nist-800-52r2, …) and each failed requirement says what to change
+            (--platform nginx|apache|haproxy|iis|dotnet|java|openssl for exact settings).
+
+              tlsguard scan shop.example.com --profile pci-dss-4 --platform nginx
+
+            Exit codes: 0 every target was scanned (and meets every selected profile), 1 a target
+            fails a profile, 2 a target could not be scanned, 64 usage error.
             """
     )
 
@@ -44,6 +53,12 @@ struct Scan: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not send an HTTP request (no HSTS or Server-banner check).")
     var noHTTP = false
 
+    @Option(name: .long, help: ArgumentHelp("Check against a compliance profile: a built-in name (see `tlsguard profiles`) or a YAML/JSON file. Repeatable.", valueName: "name|file"))
+    var profile: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Remediation for one platform: \(Remediation.platforms.joined(separator: ", ")).", valueName: "platform"))
+    var platform: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -54,6 +69,12 @@ struct Scan: AsyncParsableCommand {
             do { _ = try ScanTarget(parsing: t) } catch { throw ValidationError("\(error)") }
         }
         if let sni, sni.isEmpty || sni.contains(" ") { throw ValidationError("--sni '\(sni)' is not a host name") }
+        if let platform, !Remediation.platforms.contains(platform) {
+            throw ValidationError("--platform '\(platform)' is not one of \(Remediation.platforms.joined(separator: ", "))")
+        }
+        for p in profile {
+            do { _ = try Profile.resolve(p) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() async throws {
@@ -71,18 +92,26 @@ struct Scan: AsyncParsableCommand {
         if let caFile {
             do { options.extraRoots = try CertificateAnalyzer.loadCAFile(caFile) } catch { throw CLIError("\(error)", code: ExitStatus.usage) }
         }
-        let report = await runScan(parsed, options: options)
+        let profiles = try profile.map { try Profile.resolve($0) }
+        let report = await runScan(parsed, options: options, profiles: profiles, platform: platform)
         try output.emit(report)
         for target in report.targets where target.status.status != .completed {
             Terminal.printError(target.status.reason ?? "\(target.target): could not be scanned")
         }
         if report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
+        if report.targets.contains(where: { $0.compliance?.contains { $0.verdict != .compliant } == true }) {
+            throw ExitCode(ExitStatus.profileFailed)
+        }
     }
 }
 
-func runScan(_ targets: [ScanTarget], options: ScanOptions) async -> ScanReport {
+func runScan(_ targets: [ScanTarget], options: ScanOptions, profiles: [Profile] = [], platform: String? = nil) async -> ScanReport {
     let started = Date()
     let scanner = Scanner(options: options)
-    let results = await scanner.scan(targets)
+    var results = await scanner.scan(targets)
+    for i in results.indices {
+        results[i].grade = Grader.grade(results[i])
+        if !profiles.isEmpty { results[i].compliance = profiles.map { ProfileEvaluator.evaluate($0, results[i], platform: platform) } }
+    }
     return ScanReport(tool: .init(name: "tlsguard", version: TLSGuard.version), startedAt: started, finishedAt: Date(), targets: results)
 }

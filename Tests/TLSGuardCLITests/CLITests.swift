@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TLSDemo
+@testable import TestSupport
 
 /// Runs the built `tlsguard` binary and checks output and exit codes.
 enum CLI {
@@ -75,7 +76,7 @@ struct CLITests {
         let r = try CLI.run(["scan", "--help"])
         #expect(r.status == 0)
         let flat = r.stdout.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        #expect(flat.contains("Exit codes: 0 every target was scanned, 2 a target could not be scanned, 64 usage error."))
+        #expect(flat.contains("Exit codes: 0 every target was scanned (and meets every selected profile), 1 a target fails a profile, 2 a target could not be scanned, 64 usage error."))
         #expect(r.stdout.contains("--format"))
     }
 
@@ -136,7 +137,7 @@ struct CLITests {
         await server.stop()
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(json["schemaVersion"] as? Int == 3)
+        #expect(json["schemaVersion"] as? Int == 4)
         let target = try #require((json["targets"] as? [[String: Any]])?.first)
         let protocols = try #require(target["protocols"] as? [[String: Any]])
         #expect(protocols.map { $0["version"] as? String } == ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"])
@@ -149,6 +150,9 @@ struct CLITests {
         let weaknesses = try #require(target["weaknesses"] as? [[String: Any]])
         let ids = Set(((try schema()["$defs"] as? [String: Any])?["finding"] as? [String: Any]).flatMap { (($0["properties"] as? [String: Any])?["id"] as? [String: Any])?["enum"] as? [String] } ?? [])
         #expect(Set(weaknesses.compactMap { $0["id"] as? String }) == ids)
+        let grade = try #require(target["grade"] as? [String: Any])
+        #expect(grade["grade"] as? String == "T")
+        #expect((target["compliance"] as? [[String: Any]]) == nil) // no --profile
         let certificates = try #require(target["certificates"] as? [String: Any])
         #expect((certificates["chains"] as? [Any])?.count == 1)
         #expect(((target["http"] as? [String: Any])?["check"] as? [String: Any])?["status"] as? String == "completed")
@@ -180,6 +184,40 @@ struct CLITests {
         let bad = try CLI.run(["scan", "127.0.0.1:\(server.port)", "--out", "/nonexistent-dir/report.txt"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("cannot write report to '/nonexistent-dir/report.txt'"))
+    }
+
+    /// The "done when": a TLS 1.0-enabled server is not PCI compliant, says why and what to
+    /// change for the platform, and exits 1; a compliant one exits 0.
+    @Test func pciProfileExitCodes() async throws {
+        let pki = try TestPKI.shared.get()
+        let dir = pki.directory
+        let cert = TestCertificate(certPath: dir.appendingPathComponent("leaf.pem").path, keyPath: dir.appendingPathComponent("leaf.key").path)
+        let chain = ["-cert_chain", dir.appendingPathComponent("intermediate.pem").path]
+        let common = ["--sni", "localhost", "--ca-file", dir.appendingPathComponent("root.pem").path, "--profile", "pci-dss-4"]
+        try await withOpenSSLServer(certificate: cert, arguments: chain + ["-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"]) { server in
+            let r = try CLI.run(["scan", "127.0.0.1:\(server.port)", "--platform", "nginx"] + common)
+            #expect(r.status == 1, "\(r.stderr)")
+            #expect(r.stdout.contains("PCI DSS v4.0.1: NOT COMPLIANT"))
+            #expect(r.stdout.contains("offers TLS 1.0, TLS 1.1"))
+            #expect(r.stdout.contains("fix (nginx): ssl_protocols TLSv1.2 TLSv1.3;"))
+        }
+        try await withOpenSSLServer(certificate: cert, arguments: chain + ["-no_tls1", "-no_tls1_1", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]) { server in
+            let r = try CLI.run(["scan", "127.0.0.1:\(server.port)"] + common)
+            #expect(r.status == 0, "\(r.stdout)")
+            #expect(r.stdout.contains("PCI DSS v4.0.1: compliant"))
+        }
+    }
+
+    @Test func profilesListAndBadProfile() throws {
+        let list = try CLI.run(["profiles"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("pci-dss-4"))
+        #expect(list.stdout.contains("tls12-minimum"))
+        let bad = try CLI.run(["scan", "127.0.0.1:1", "--profile", "no-such-profile"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("profile 'no-such-profile'"))
+        let platform = try CLI.run(["scan", "127.0.0.1:1", "--platform", "tomcat"])
+        #expect(platform.status == 64)
     }
 
     @Test func demoTextFitsAndHasNoColourOffTerminal() throws {

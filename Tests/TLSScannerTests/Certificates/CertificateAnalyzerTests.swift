@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TestSupport
 import X509
 
 @testable import TLSScanner

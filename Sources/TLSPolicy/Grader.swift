@@ -1,0 +1,144 @@
+import TLSScanner
+import TLSWire
+
+/// The SSL Labs SSL Server Rating Guide, criteria 2009q, over a scan report: three category scores,
+/// then caps, each with its reason in words. Pure: no I/O.
+///
+/// Sources: the rating guide (versions 2009e–2009q) and Qualys' announcements as summarised in
+/// docs/grading.md; where our figure can differ from SSL Labs' because a check did not run, the
+/// report says so in `notEvaluated`.
+public enum Grader {
+    public static let criteria = "SSL Labs rating guide 2009q"
+    static let order = ["A+", "A", "A-", "B", "C", "D", "E", "F"]
+
+    public static func grade(_ t: TargetReport) -> GradeReport? {
+        guard t.status.status == .completed else { return nil }
+        let supported = t.supportedVersions
+        guard !supported.isEmpty else {
+            return GradeReport(grade: "F", caps: [GradeCap(grade: "F", reason: "no SSL/TLS version could be negotiated")], criteria: criteria)
+        }
+        var caps: [GradeCap] = []
+        var warnings: [String] = []
+        var notEvaluated: [String] = []
+        func cap(_ g: String, _ reason: String) { caps.append(GradeCap(grade: g, reason: reason)) }
+        func vulnerable(_ id: String) -> Bool { t.weakness(id)?.vulnerable == true }
+
+        // 1. Protocol support: (best + worst) / 2.
+        let protocolScores: [ProtocolVersion: Int] = [.sslv2: 0, .sslv3: 80, .tls10: 90, .tls11: 95, .tls12: 100, .tls13: 100]
+        let pScores = supported.compactMap { protocolScores[$0] }
+        let protocolScore = (pScores.max()! + pScores.min()!) / 2
+
+        // 2. Key exchange: the weakest of the certificate key and the ephemeral parameters.
+        let suites = t.protocols.filter { $0.supported == true }.flatMap { $0.cipherSuites.compactMap { $0.suite?.info } }
+        var kx: [(Int, String)] = []
+        for chain in t.certificates?.chains ?? [] {
+            guard let leaf = chain.analysis.certificates.first else { continue }
+            if leaf.keyType == "RSA" { kx.append((rsaScore(leaf.keyBits), "\(leaf.keyBits)-bit RSA certificate key")) }
+            else if leaf.keyType == "ECDSA" || leaf.keyType == "Ed25519" { kx.append((ecScore(leaf.keyBits), "\(leaf.keyBits)-bit \(leaf.keyType) certificate key")) }
+        }
+        if let dh = t.protocols.compactMap(\.dhParameterBits).min() { kx.append((rsaScore(dh), "\(dh)-bit DH parameters")) }
+        for p in t.protocols where p.version != ProtocolVersion.tls13.name {
+            for g in p.groups?.groups ?? [] where (g.bits ?? 0) > 0 && g.kind == "ec" {
+                kx.append((ecScore((g.bits ?? 128) * 2), "ECDHE group \(g.name)"))
+            }
+        }
+        if suites.contains(where: { $0.isAnonymous }) { kx.append((0, "anonymous key exchange")) }
+        if suites.contains(where: { $0.isExport }) { kx.append((40, "export key exchange")) }
+        if t.certificates?.chains.isEmpty ?? true { notEvaluated.append("certificate key size (no certificate was analysed)") }
+        let weakestKx = kx.min { $0.0 < $1.0 }
+        let keyExchangeScore = weakestKx?.0 ?? 100
+
+        // 3. Cipher strength: (best + worst) / 2.
+        func cipherScore(_ bits: Int) -> Int { bits == 0 ? 0 : bits < 128 ? 20 : bits < 256 ? 80 : 100 }
+        let cScores = suites.map { cipherScore($0.bits) }
+        let cipherScoreValue = cScores.isEmpty ? 0 : (cScores.max()! + cScores.min()!) / 2
+
+        var score = Int((0.3 * Double(protocolScore) + 0.3 * Double(keyExchangeScore) + 0.4 * Double(cipherScoreValue)).rounded())
+        if protocolScore == 0 || keyExchangeScore == 0 || cipherScoreValue == 0 { score = 0 }
+        let letter = score >= 80 ? "A" : score >= 65 ? "B" : score >= 50 ? "C" : score >= 35 ? "D" : score >= 20 ? "E" : "F"
+
+        // Caps: F.
+        if supported.contains(.sslv2) { cap("F", "SSL 2.0 is offered") }
+        if supported.max() == .sslv3 { cap("F", "SSL 3.0 is the best protocol offered") }
+        if let w = weakestKx, w.0 <= 40 { cap("F", "key exchange too weak: \(w.1)") }
+        if suites.contains(where: { $0.isExport }) { cap("F", "export suites are offered (FREAK)") }
+        if let weakest = suites.filter({ $0.bits < 112 }).first { cap("F", "a suite under 112 bits is offered (\(weakest.ianaName))") }
+        if t.certificates?.chains.contains(where: { $0.analysis.certificates.first?.signatureAlgorithm.lowercased().contains("md5") == true }) == true {
+            cap("F", "the certificate is signed with MD5")
+        }
+        if vulnerable("heartbleed") { cap("F", "vulnerable to Heartbleed") }
+        if vulnerable("ccs_injection") { cap("F", "vulnerable to the OpenSSL CCS injection") }
+        if vulnerable("drown") { cap("F", "SSL 2.0 on this key (DROWN)") }
+        // C.
+        if !supported.contains(.tls12) && !supported.contains(.tls13) { cap("C", "no TLS 1.2 or 1.3") }
+        let modern = t.protocols.filter { p in p.supported == true && [ProtocolVersion.tls11, .tls12].map(\.name).contains(p.version) }
+            .flatMap { $0.cipherSuites.compactMap { $0.suite?.info } }
+        if modern.contains(where: { $0.cipher.hasPrefix("RC4") }) { cap("C", "RC4 is used with TLS 1.1 or newer") }
+        if modern.contains(where: { $0.blockBits == 64 }) { cap("C", "3DES or another 64-bit block cipher is used with TLS 1.1 or newer (SWEET32)") }
+        if vulnerable("poodle") { cap("C", "vulnerable to POODLE (SSL 3.0 with CBC)") }
+        if vulnerable("compression") { cap("C", "TLS compression is enabled (CRIME)") }
+        // B.
+        if supported.contains(.tls10) || supported.contains(.tls11) { cap("B", "TLS 1.0 or TLS 1.1 is offered") }
+        if supported.contains(.sslv3) { cap("B", "SSL 3.0 is offered") }
+        if suites.contains(where: { $0.cipher.hasPrefix("RC4") }) { cap("B", "RC4 is offered") }
+        if !suites.contains(where: { $0.forwardSecrecy && !$0.isAnonymous }) { cap("B", "no forward secrecy") }
+        if !suites.contains(where: { $0.isAEAD }) { cap("B", "no AEAD suite") }
+        if let w = weakestKx, w.0 > 40, w.0 <= 80 { cap("B", "key exchange under 2048 bits: \(w.1)") }
+        let chains = t.certificates?.chains ?? []
+        if chains.contains(where: { $0.analysis.trustProblems.contains { $0.hasPrefix("intermediate missing") } }) {
+            cap("B", "the certificate chain is incomplete (intermediate missing)")
+        }
+        // T and M.
+        for chain in chains {
+            let a = chain.analysis
+            if a.trusted == false {
+                let why = a.trustProblems.first { !$0.hasPrefix("intermediate missing") }
+                if let why { cap("T", "certificate not trusted: \(why)") }
+            }
+            if a.certificates.first?.weakSignature == true { cap("T", "the certificate is signed with SHA-1") }
+            if a.hostnameMatches == false { cap("M", a.hostnameProblem ?? "certificate name mismatch") }
+        }
+        // No A+.
+        if let hsts = t.http?.hsts, t.http?.check.status == .completed {
+            if !hsts.valid || (hsts.maxAge ?? 0) < 15_552_000 {
+                cap("A", hsts.valid ? "HSTS max-age under 180 days" : "no valid HSTS header")
+            }
+        } else {
+            notEvaluated.append("HSTS (A+ needs it; the HTTP check did not run)")
+            cap("A", "HSTS not checked")
+        }
+        if vulnerable("fallback_scsv") { cap("A", "TLS_FALLBACK_SCSV is not honoured") }
+        // A- warnings.
+        if vulnerable("secure_renegotiation") { warnings.append("secure renegotiation (RFC 5746) is not supported") }
+
+        for f in t.weaknesses where f.check.status == .error || f.check.status == .notRun {
+            notEvaluated.append("\(f.title): \(f.check.reason ?? "did not run")")
+        }
+        for p in t.protocols where p.check.status == .error { notEvaluated.append("\(p.version): \(p.check.reason ?? "error")") }
+
+        // T and M win over everything; otherwise the lowest cap.
+        var computed = letter
+        for c in caps where order.contains(c.grade) && rank(c.grade) > rank(computed) { computed = c.grade }
+        if computed == "A" {
+            if !warnings.isEmpty { computed = "A-" } else if !caps.contains(where: { $0.grade == "A" }) { computed = "A+" }
+        }
+        let trustCap = caps.first { $0.grade == "T" } ?? caps.first { $0.grade == "M" }
+        let failedScore = caps.contains { $0.grade == "F" }
+        return GradeReport(
+            grade: trustCap?.grade ?? computed, gradeIgnoringTrust: trustCap == nil ? nil : computed,
+            score: failedScore ? nil : score, protocolScore: protocolScore, keyExchangeScore: keyExchangeScore,
+            cipherScore: cipherScoreValue, caps: caps, warnings: warnings, notEvaluated: notEvaluated, criteria: criteria)
+    }
+
+    static func rank(_ g: String) -> Int { order.firstIndex(of: g) ?? order.count }
+
+    /// Rating guide: key exchange strength by RSA-equivalent bits.
+    static func rsaScore(_ bits: Int) -> Int {
+        bits < 512 ? 20 : bits < 1024 ? 40 : bits < 2048 ? 80 : bits < 4096 ? 90 : 100
+    }
+
+    /// EC key sizes on the same scale (testssl.sh's thresholds: <110, <123, <163, <225 bits).
+    static func ecScore(_ bits: Int) -> Int {
+        bits < 110 ? 20 : bits < 123 ? 40 : bits < 163 ? 80 : bits < 225 ? 90 : 100
+    }
+}

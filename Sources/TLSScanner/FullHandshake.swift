@@ -44,7 +44,7 @@ struct FullHandshake: Sendable {
         let serverName = self.serverName
         let timeout = self.timeout
         return await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
-            let once = OnceBox(continuation)
+            let once = ResumeOnce(continuation)
             let bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(timeout)
                 .channelInitializer { channel in
@@ -65,18 +65,6 @@ struct FullHandshake: Sendable {
     }
 }
 
-final class OnceBox: Sendable {
-    private let state: NIOLockedValueBox<CheckedContinuation<FullHandshake.Result, Never>?>
-    init(_ c: CheckedContinuation<FullHandshake.Result, Never>) { state = NIOLockedValueBox(c) }
-    func resume(_ r: FullHandshake.Result) {
-        let c = state.withLockedValue { s -> CheckedContinuation<FullHandshake.Result, Never>? in
-            defer { s = nil }
-            return s
-        }
-        c?.resume(returning: r)
-    }
-}
-
 /// Waits for the handshake, optionally sends an HTTP request and reads the response head.
 final class FullHandshakeHandler: ChannelInboundHandler, @unchecked Sendable {
     // @unchecked: `chain` is written by NIOSSL's verification callback on this channel's event
@@ -87,13 +75,13 @@ final class FullHandshakeHandler: ChannelInboundHandler, @unchecked Sendable {
     var chain: [[UInt8]] = []
     private let request: String?
     private let timeout: TimeAmount
-    private let once: OnceBox
+    private let once: ResumeOnce<FullHandshake.Result>
     private var result = FullHandshake.Result()
     private var response = ByteBuffer()
     private var deadline: Scheduled<Void>?
     private var done = false
 
-    init(request: String?, timeout: TimeAmount, once: OnceBox) {
+    init(request: String?, timeout: TimeAmount, once: ResumeOnce<FullHandshake.Result>) {
         self.request = request
         self.timeout = timeout
         self.once = once

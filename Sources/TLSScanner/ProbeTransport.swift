@@ -99,18 +99,18 @@ public struct Conversation: Sendable {
     public var reply: FollowUpReply?
 }
 
-/// Resumes a continuation exactly once, from whichever path gets there first.
-final class ResumeOnce: Sendable {
-    private let state: NIOLockedValueBox<CheckedContinuation<Conversation, Never>?>
-    init(_ c: CheckedContinuation<Conversation, Never>) { state = NIOLockedValueBox(c) }
-    func resume(_ conversation: Conversation) {
-        let c = state.withLockedValue { s -> CheckedContinuation<Conversation, Never>? in
+/// Resumes a continuation exactly once, from whichever path gets there first (the handler finishing,
+/// a deadline, or the connect failing).
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private let state: NIOLockedValueBox<CheckedContinuation<Value, Never>?>
+    init(_ c: CheckedContinuation<Value, Never>) { state = NIOLockedValueBox(c) }
+    func resume(_ value: Value) {
+        let c = state.withLockedValue { s -> CheckedContinuation<Value, Never>? in
             defer { s = nil }
             return s
         }
-        c?.resume(returning: conversation)
+        c?.resume(returning: value)
     }
-    var isDone: Bool { state.withLockedValue { $0 == nil } }
 }
 
 final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -121,7 +121,7 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var parser: ServerFlightParser
     private let readTimeout: TimeAmount
     private let followUp: FollowUp?
-    private let once: ResumeOnce
+    private let once: ResumeOnce<Conversation>
     private var deadline: Scheduled<Void>?
     private var finished = false
     /// Set once the follow-up has been sent: later bytes are summarised, not parsed as a flight.
@@ -129,7 +129,7 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var replyBuffer = ByteBuffer()
     private var flightOutcome: ProbeOutcome?
 
-    init(hello: ByteBuffer, stopAt: ServerFlightParser.StopPoint, readTimeout: TimeAmount, followUp: FollowUp?, once: ResumeOnce) {
+    init(hello: ByteBuffer, stopAt: ServerFlightParser.StopPoint, readTimeout: TimeAmount, followUp: FollowUp?, once: ResumeOnce<Conversation>) {
         self.hello = hello
         self.parser = ServerFlightParser(stopAt: stopAt)
         self.readTimeout = readTimeout

@@ -1,0 +1,129 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Receives what an upstream connection produces while it serves one request.
+protocol UpstreamDelegate: AnyObject {
+    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamClosed(error: Error?)
+    func upstreamWritabilityChanged(writable: Bool)
+}
+
+/// The client side of one upstream HTTP/1.1 connection: forwards response parts to whoever is
+/// using the connection now.
+final class UpstreamConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    weak var delegate: UpstreamDelegate?
+    /// Whether the last response allowed reuse (HTTP/1.1 keep-alive, RFC 9112 §9.3).
+    var reusable = true
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if case .head(let head) = part { reusable = head.isKeepAlive }
+        delegate?.upstreamReceived(part)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        reusable = false
+        let d = delegate
+        delegate = nil
+        d?.upstreamClosed(error: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        reusable = false
+        let d = delegate
+        delegate = nil
+        d?.upstreamClosed(error: error)
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(writable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+}
+
+/// An upstream connection checked out of a pool.
+///
+/// `@unchecked Sendable` so it can travel in an `EventLoopFuture`: the handler is only ever
+/// touched on the connection's event loop, which is also the client connection's loop.
+struct UpstreamConnection: @unchecked Sendable {
+    let channel: Channel
+    let handler: UpstreamConnectionHandler
+}
+
+/// Idle keep-alive upstream connections, one pool per event loop so a client connection and its
+/// upstream connection share a thread.
+///
+/// `@unchecked Sendable`: the dictionary of pools is behind a lock; each `LoopPool` is touched
+/// only on its own event loop (asserted with `preconditionInEventLoop`).
+final class UpstreamPools: @unchecked Sendable {
+    private let pools = NIOLockedValueBox<[ObjectIdentifier: LoopPool]>([:])
+
+    func pool(for eventLoop: EventLoop) -> LoopPool {
+        pools.withLockedValue { pools in
+            let key = ObjectIdentifier(eventLoop)
+            if let pool = pools[key] { return pool }
+            let pool = LoopPool(eventLoop: eventLoop)
+            pools[key] = pool
+            return pool
+        }
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeAll() {
+        for pool in pools.withLockedValue({ Array($0.values) }) {
+            pool.eventLoop.execute { pool.closeIdle() }
+        }
+    }
+
+    /// The pool of one event loop.
+    final class LoopPool: @unchecked Sendable {
+        let eventLoop: EventLoop
+        private var idle: [UpstreamConnection] = []
+
+        init(eventLoop: EventLoop) { self.eventLoop = eventLoop }
+
+        /// An idle connection to `upstream` if one is still open, else a new one.
+        func acquire(_ upstream: GatewayConfiguration.Upstream) -> EventLoopFuture<UpstreamConnection> {
+            eventLoop.preconditionInEventLoop()
+            while let connection = idle.popLast() {
+                if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
+            }
+            let handler = UpstreamConnectionHandler()
+            let loopBoundHandler = NIOLoopBound(handler, eventLoop: eventLoop)
+            return ClientBootstrap(group: eventLoop)
+                .connectTimeout(upstream.connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(loopBoundHandler.value)
+                    }
+                }
+                .connect(host: upstream.host, port: upstream.port)
+                .map { UpstreamConnection(channel: $0, handler: loopBoundHandler.value) }
+        }
+
+        /// Returns a connection after a complete exchange; closes it when it cannot be reused.
+        func release(_ connection: UpstreamConnection, reusable: Bool, maxIdle: Int) {
+            eventLoop.preconditionInEventLoop()
+            connection.handler.delegate = nil
+            connection.channel.setOption(.autoRead, value: true).whenComplete { _ in }
+            if reusable && connection.handler.reusable && connection.channel.isActive && idle.count < maxIdle {
+                idle.append(connection)
+            } else {
+                connection.channel.close(promise: nil)
+            }
+        }
+
+        func closeIdle() {
+            for connection in idle { connection.channel.close(promise: nil) }
+            idle.removeAll()
+        }
+    }
+}

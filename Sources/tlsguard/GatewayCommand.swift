@@ -108,6 +108,15 @@ struct GatewayCommand: AsyncParsableCommand {
             lines.append(s)
         }
         lines.append("  exceptions: \(c.exceptions.count) (\(active) active)")
+        let iso = ISO8601DateFormatter()
+        for e in c.exceptions where !e.isActive(at: now) {
+            lines.append("  note: exception \(e.name) expired \(iso.string(from: e.expires)); it no longer matches")
+        }
+        for p in policies {
+            if let cutoff = p.cutoff, cutoff <= now, p.mode != .enforce {
+                lines.append("  note: \(p.name): the cutoff \(iso.string(from: cutoff)) has passed; it enforces now")
+            }
+        }
         lines.append("  records: \(c.records.databasePath ?? "none")")
         return lines.joined(separator: "\n")
     }

@@ -64,7 +64,7 @@ final class GatewayHarness: Sendable {
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         let clock = TestClock(date)
         var logger = Logger(label: "gateway-test")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let configuration = try GatewayConfiguration.load(path: configPath)
         let gateway = try Gateway(configuration: configuration, clock: clock.clock, logger: logger)
         try await gateway.start()

@@ -37,14 +37,14 @@ struct ProviderExampleTests {
             config.policyEngine(clock: GatewayClock { Dates.at(date) })
                 .decide(ConnectionFacts(serverName: "api.example.com", maxOfferedVersion: version, clientAddress: ip))
         }
-        #expect(decide("2026-04-01T00:00:00Z", .tls10).rule == "default.mode=warn")
-        #expect(decide("2026-05-12T14:30:00Z", .tls10).rule == "default.brownouts[0]")
-        #expect(decide("2026-06-09T17:59:00Z", .tls11).rule == "default.brownouts[1]")
-        #expect(decide("2026-06-10T00:00:00Z", .tls10).action == .legacy)
-        #expect(decide("2026-07-01T00:00:00Z", .tls10).rule == "default.cutoff")
-        #expect(decide("2026-07-01T00:00:00Z", .tls10, ip: "198.51.100.7").rule == "exceptions[partner-acme]")
-        #expect(decide("2026-10-01T00:00:00Z", .tls10, ip: "198.51.100.7").action == .refuse)
-        #expect(decide("2026-10-01T00:00:00Z", .tls13).action == .strict)
+        #expect(decide("2027-04-01T00:00:00Z", .tls10).rule == "default.mode=warn")
+        #expect(decide("2027-05-12T14:30:00Z", .tls10).rule == "default.brownouts[0]")
+        #expect(decide("2027-06-09T17:59:00Z", .tls11).rule == "default.brownouts[1]")
+        #expect(decide("2027-06-10T00:00:00Z", .tls10).action == .legacy)
+        #expect(decide("2027-07-01T00:00:00Z", .tls10).rule == "default.cutoff")
+        #expect(decide("2027-07-01T00:00:00Z", .tls10, ip: "198.51.100.7").rule == "exceptions[partner-acme]")
+        #expect(decide("2027-10-01T00:00:00Z", .tls10, ip: "198.51.100.7").action == .refuse)
+        #expect(decide("2027-10-01T00:00:00Z", .tls13).action == .strict)
     }
 
     @Test("runs as written (only the ports moved): TLS 1.0 warned, then refused after the cutoff")
@@ -55,7 +55,7 @@ struct ProviderExampleTests {
         config.listeners[0].port = 0
         config.admin?.port = 0
         config.upstream.port = upstream.port
-        let clock = TestClock(Dates.grace)
+        let clock = TestClock(Dates.at("2027-03-01T12:00:00Z"))
         var logger = Logger(label: "example")
         logger.logLevel = .warning
         let gateway = try Gateway(configuration: config, clock: clock.clock, logger: logger)
@@ -65,7 +65,7 @@ struct ProviderExampleTests {
         let warned = try TestHTTPS.curl(port: port, host: "api.example.com", tls: "1.0")
         #expect(warned.status == 200)
         #expect(warned.headers["link"] == "<https://developer.example.com/tls>; rel=\"deprecation\"; type=\"text/html\"")
-        clock.set(Dates.afterCutoff)
+        clock.set(Dates.at("2027-07-01T12:00:00Z"))
         #expect(try TestHTTPS.sClient(port: port, versionFlag: "-tls1", servername: "api.example.com").alert == 70)
         #expect(try TestHTTPS.curl(port: port, host: "api.example.com", tls: "1.3").status == 200)
         await gateway.shutdown(drainTimeout: .seconds(2))

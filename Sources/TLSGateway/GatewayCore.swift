@@ -76,6 +76,7 @@ final class GatewayCore: Sendable {
     func addApplicationHandlers(to channel: Channel, state: ConnectionState, runtime: GatewayRuntime) throws {
         let sync = channel.pipeline.syncOperations
         let upstream = runtime.configuration.upstream
+        try sync.addHandler(IdleStateHandler(allTimeout: runtime.configuration.idleTimeout))
         switch upstream.mode {
         case .http:
             try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)

@@ -125,6 +125,30 @@ struct GatewayProxyTests {
         }
     }
 
+    @Test("timeouts: a partial hello, a stalled handshake and an idle keep-alive connection are closed")
+    func timeouts() async throws {
+        let yaml = providerYAML + "\ntls: {helloTimeout: 300ms}\nidleTimeout: 400ms\n"
+        try await withGateway(yaml: yaml) { h in
+            let started = Date()
+            // Three bytes of a record header, then silence.
+            #expect(try RawClient.exchange(port: h.port, send: [0x16, 0x03, 0x01]) == [])
+            #expect(Date().timeIntervalSince(started) < 2.5, "closed by the hello timeout, not the client's 3 s")
+            // A whole hello, then silence in the middle of the handshake.
+            let hello = ClientHelloBuilder(version: .tls12, cipherSuites: [CipherSuite(0xC02F)], serverName: "stall.example.com").build()
+            let answer = try RawClient.exchange(port: h.port, send: Array(hello.records().readableBytesView))
+            #expect(answer.first == 0x16, "the server's flight, then the close")
+            // Keep-alive: one request, then idle.
+            let (client, _) = try await TestTLSClient.connect(port: h.port)
+            #expect(try await client.get("/once").hasPrefix("HTTP/1.1 200"))
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            #expect(!client.isActive, "closed after the idle timeout")
+            let records = try await h.waitForConnections(3)
+            #expect(records.map(\.rule) == ["sniffer.timeout", "default.minimumVersion", "default.minimumVersion"])
+            #expect(records.map(\.outcome) == ["abandoned", "abandoned", "accepted"])
+            #expect(records[1].serverName == "stall.example.com")
+        }
+    }
+
     @Test("admin listener: /metrics counts handshakes by version, outcome and rule; /healthz")
     func admin() async throws {
         try await withGateway(yaml: providerYAML) { h in

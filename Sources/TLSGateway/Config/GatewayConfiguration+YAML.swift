@@ -39,7 +39,7 @@ private struct YAMLReader {
     let file: String
     let base: String
 
-    static let topKeys: Set<String> = ["listeners", "admin", "upstream", "certificates", "policy", "exceptions", "records", "tls", "drainTimeout"]
+    static let topKeys: Set<String> = ["listeners", "admin", "upstream", "certificates", "policy", "exceptions", "records", "tls", "drainTimeout", "idleTimeout"]
     static let policyKeys: Set<String> = ["minimumVersion", "mode", "cutoff", "brownouts", "brownoutResponse", "explain", "deprecationLink"]
 
     func resolve(_ path: String) -> String {
@@ -178,11 +178,13 @@ private struct YAMLReader {
             if let n = m["maxHelloBytes"] { tls.maxHelloBytes = try n.int(in: 512...65536) }
         }
         let drain = try top["drainTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(30)
+        let idle = try top["idleTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(60)
+        if idle <= .zero { throw top["idleTimeout"]!.error("must be more than 0") }
 
         return GatewayConfiguration(
             listeners: listeners, admin: admin, upstream: upstream, certificates: certificates,
             defaultPolicy: defaultPolicy, noSNIPolicy: noSNI, hostPolicies: hosts, exceptions: exceptions,
-            records: records, tls: tls, drainTimeout: drain)
+            records: records, tls: tls, drainTimeout: drain, idleTimeout: idle)
     }
 
     func readPolicy(_ node: ConfigNode, base: HostPolicy) throws(GatewayConfigError) -> HostPolicy {

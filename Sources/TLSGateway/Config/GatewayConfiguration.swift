@@ -118,12 +118,15 @@ public struct GatewayConfiguration: Sendable {
     public var tls: TLSSettings
     /// How long SIGTERM waits for open connections before closing them.
     public var drainTimeout: TimeAmount
+    /// How long a client connection may go without traffic (HTTP: between requests) before it is closed.
+    public var idleTimeout: TimeAmount
 
     public init(
         sourcePath: String? = nil, listeners: [Listener], admin: Listener? = nil, upstream: Upstream,
         certificates: [Certificate], defaultPolicy: HostPolicy = HostPolicy(name: "default"),
         noSNIPolicy: HostPolicy? = nil, hostPolicies: [String: HostPolicy] = [:], exceptions: [PolicyException] = [],
-        records: Records = Records(), tls: TLSSettings = TLSSettings(), drainTimeout: TimeAmount = .seconds(30)
+        records: Records = Records(), tls: TLSSettings = TLSSettings(), drainTimeout: TimeAmount = .seconds(30),
+        idleTimeout: TimeAmount = .seconds(60)
     ) {
         self.sourcePath = sourcePath
         self.listeners = listeners
@@ -137,6 +140,7 @@ public struct GatewayConfiguration: Sendable {
         self.records = records
         self.tls = tls
         self.drainTimeout = drainTimeout
+        self.idleTimeout = idleTimeout
     }
 
     /// The policy engine for this configuration and clock.

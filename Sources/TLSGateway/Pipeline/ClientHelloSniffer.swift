@@ -98,7 +98,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
             let sync = context.pipeline.syncOperations
             try sync.addHandler(ServerHelloObserver(state: state))
             try sync.addHandler(NIOSSLServerHandler(context: sslContext))
-            try sync.addHandler(HandshakeRecorder(core: core, state: state))
+            try sync.addHandler(HandshakeRecorder(core: core, state: state, timeout: helloTimeout))
             try core.addApplicationHandlers(to: context.channel, state: state, runtime: runtime)
         } catch {
             core.logger.error("cannot build the TLS pipeline", metadata: ["error": "\(error)"])

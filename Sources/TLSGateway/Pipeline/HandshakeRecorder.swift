@@ -10,10 +10,31 @@ final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler {
 
     private let core: GatewayCore
     private let state: ConnectionState
+    private let timeout: TimeAmount
+    private var deadline: Scheduled<Void>?
 
-    init(core: GatewayCore, state: ConnectionState) {
+    /// `timeout` bounds the handshake after the ClientHello (a client that stops mid-handshake).
+    init(core: GatewayCore, state: ConnectionState, timeout: TimeAmount) {
         self.core = core
         self.state = state
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = bound.value
+            if let decision = handler.state.decision {
+                handler.core.finish(handler.state, outcome: "abandoned", rule: decision.rule, mode: decision.mode,
+                                    version: "unknown", detail: "the handshake did not finish within the hello timeout")
+            }
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -330,6 +330,14 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
+            // Idle between requests: close. A request in progress is bounded by the upstream timeouts.
+            if case .idle = phase {
+                phase = .closed
+                context.close(promise: nil)
+            }
+            return
+        }
         if event is GatewayDrainEvent {
             if case .idle = phase {
                 phase = .closed

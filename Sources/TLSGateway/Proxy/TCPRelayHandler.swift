@@ -87,6 +87,17 @@ final class TCPRelayHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent || event is GatewayDrainEvent {
+            // No traffic either way for the idle timeout, or draining: a relay has no request boundary to wait for.
+            if event is GatewayDrainEvent || (event as? IdleStateHandler.IdleStateEvent) == .all {
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
         partner?.close(promise: nil)

@@ -43,12 +43,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // In-process TLS servers (swift-nio-ssl) with certificates made on the fly: for `tlsguard demo`.
+        // In-process TLS servers (swift-nio-ssl) with certificates made on the fly, and the gateway
+        // demo (upstream, gateway, clients): for `tlsguard demo`.
         .target(
             name: "TLSDemo",
             dependencies: [
+                "TLSGateway",
+                "TLSTelemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -72,6 +72,22 @@ struct GatewayCLITests {
         #expect(neither.stderr.contains("--config"))
     }
 
+    @Test("demo: the gateway part shows warn, the refusal after the cutoff, and the records")
+    func demo() throws {
+        let r = try CLI.run(["demo"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = r.stdout
+        #expect(text.contains("tlsguard demo: the gateway on 127.0.0.1:"))
+        #expect(text.contains("TLS 1.3 client, today             200 OK"))
+        #expect(text.contains("TLS 1.0 client, today             200 OK"))
+        #expect(text.contains("Sunset: "))
+        #expect(text.contains("TLS 1.0 client, after the cutoff  refused: TLS alert protocol_version (70)"))
+        #expect(text.contains("TLSv1.0  -        refused          default.cutoff          t10d"))
+        for line in text.split(separator: "\n") { #expect(line.count <= 100, "too wide: \(line)") }
+        let json = try CLI.run(["demo", "--format", "json"])
+        #expect(!json.stdout.contains("the gateway on"), "JSON output stays a scan report")
+    }
+
     @Test("runs: serves, reloads on SIGHUP, drains and exits 0 on SIGTERM, records kept")
     func runWithSignals() throws {
         let port = try freeClosedPort()

@@ -71,6 +71,18 @@ struct GatewayProxyTests {
         }
     }
 
+    @Test("a pooled upstream connection that closes under a request: the request is retried on a fresh one")
+    func staleUpstreamConnection() async throws {
+        try await withGateway(yaml: providerYAML) { h in
+            let (client, _) = try await TestTLSClient.connect(port: h.port)
+            #expect(try await client.get("/drop-next").hasPrefix("HTTP/1.1 200"))
+            let second = try await client.get("/after")
+            #expect(second.hasPrefix("HTTP/1.1 200"), "\(second)")
+            #expect(second.contains("\"connection\":\"2\""), "answered on a second upstream connection")
+            await client.close()
+        }
+    }
+
     @Test("raw TCP relay mode passes bytes through unchanged")
     func tcpRelay() async throws {
         let yaml = providerYAML.replacingOccurrences(of: "  responseTimeout: 2s", with: "  mode: tcp")

@@ -7,6 +7,8 @@ import NIOPosix
 ///
 /// - `GET /slow?ms=N`: answers after N ms.
 /// - `GET /big?bytes=N`: N bytes of `x`, chunked, in 16 KiB pieces.
+/// - `GET /drop-next`: answers, then closes the connection without answering when the next
+///   request arrives on it (an upstream whose keep-alive timer fired as the request came in).
 /// - anything else: a JSON echo of method, path, the request headers, the body length and the
 ///   connection's number (so keep-alive reuse is visible).
 final class TestUpstream: Sendable {
@@ -68,6 +70,7 @@ private final class EchoHandler: ChannelInboundHandler {
     let connectionNumber: Int
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
+    private var dropNext = false
 
     init(connectionNumber: Int) { self.connectionNumber = connectionNumber }
 
@@ -80,6 +83,11 @@ private final class EchoHandler: ChannelInboundHandler {
             bodyBytes += b.readableBytes
         case .end:
             guard let head else { return }
+            if dropNext {
+                context.close(promise: nil)
+                return
+            }
+            if head.uri == "/drop-next" { dropNext = true }
             respond(head, context: context)
         }
     }

@@ -87,8 +87,8 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
 
         guard decision.action != .refuse else {
             // RFC 8446 §6: fatal protocol_version, in the record version the client used (RFC 8446 §5.1).
-            writeAlert(.protocolVersion, recordVersion: flight.recordVersion, context: context)
             core.finish(state, outcome: "refused", rule: decision.rule, mode: decision.mode, version: maxOffered.name, detail: decision.detail)
+            writeAlert(.protocolVersion, recordVersion: flight.recordVersion, context: context)
             return
         }
 
@@ -113,6 +113,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func refuse(_ failure: ClientHelloSnifferStateMachine.Failure, context: ChannelHandlerContext) {
+        // Record first, then answer: the record must not depend on how fast the client goes away.
         switch failure {
         case .sslv2(let flight):
             state.flight = flight
@@ -121,12 +122,14 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
                         detail: "SSL 2.0-format ClientHello (version \(flight.hello.legacyVersion.name))")
             context.close(promise: nil)
         case .oversized(let error):
-            writeAlert(.decodeError, recordVersion: .tls10, context: context)
             core.finish(state, outcome: "malformed", rule: "sniffer.oversize", mode: nil, version: "unknown", detail: error.description)
-        case .malformed(let error):
             writeAlert(.decodeError, recordVersion: .tls10, context: context)
+        case .malformed(let error):
             core.finish(state, outcome: "malformed", rule: "sniffer.malformed", mode: nil, version: "unknown", detail: error.description)
+            writeAlert(.decodeError, recordVersion: .tls10, context: context)
         case .notTLS(let plainHTTP):
+            core.finish(state, outcome: "malformed", rule: plainHTTP ? "sniffer.plain-http" : "sniffer.not-tls", mode: nil,
+                        version: "unknown", detail: plainHTTP ? "plain HTTP request on the TLS port" : "first bytes are not a TLS handshake record")
             if plainHTTP {
                 let body = "This port speaks HTTPS: use https:// (TLS 1.2 or newer).\n"
                 let response = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n\(body)"
@@ -134,8 +137,6 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 context.close(promise: nil)
             }
-            core.finish(state, outcome: "malformed", rule: plainHTTP ? "sniffer.plain-http" : "sniffer.not-tls", mode: nil,
-                        version: "unknown", detail: plainHTTP ? "plain HTTP request on the TLS port" : "first bytes are not a TLS handshake record")
         case .timeout(let bytes):
             core.finish(state, outcome: "abandoned", rule: "sniffer.timeout", mode: nil, version: "unknown",
                         detail: "no complete ClientHello within the hello timeout (\(bytes) bytes)")

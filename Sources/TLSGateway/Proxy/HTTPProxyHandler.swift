@@ -47,6 +47,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         var latencyNanoseconds: Int64?
         var requestEnded = false
         var responseStarted = false
+        /// The head sent upstream, kept while the request can still be retried.
+        var upstreamHead: HTTPRequestHead?
+        /// Request body bytes received from the client.
+        var bodyBytes = 0
+        var retried = false
     }
 
     private let core: GatewayCore
@@ -75,7 +80,9 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head): requestHead(head, context: context)
-        case .body(let body): forward(.body(.byteBuffer(body)))
+        case .body(let body):
+            exchange?.bodyBytes += body.readableBytes
+            forward(.body(.byteBuffer(body)))
         case .end(let trailers):
             exchange?.requestEnded = true
             forward(.end(trailers))
@@ -107,13 +114,17 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             exchange.rule = rule
             self.exchange = exchange
             let upstreamHead = ProxyHeaders.upstreamRequest(head, clientAddress: state.clientAddress)
+            self.exchange?.upstreamHead = upstreamHead
             phase = .connecting(pending: [.head(upstreamHead)])
-            let pool = core.pools.pool(for: context.eventLoop)
-            let upstream = runtime.configuration.upstream
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            pool.acquire(upstream).whenComplete { result in
-                bound.value.connected(result)
-            }
+            connectUpstream(fresh: false, context: context)
+        }
+    }
+
+    private func connectUpstream(fresh: Bool, context: ChannelHandlerContext) {
+        let pool = core.pools.pool(for: context.eventLoop)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pool.acquire(runtime.configuration.upstream, fresh: fresh).whenComplete { result in
+            bound.value.connected(result)
         }
     }
 
@@ -212,9 +223,21 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     func upstreamClosed(error: Error?) {
-        guard case .proxying = phase, let context else { return }
+        guard case .proxying(let connection) = phase, let context else { return }
         responseTimeout?.cancel()
         responseTimeout = nil
+        // A pooled connection the upstream had already closed: send a bodiless request once more
+        // on a fresh connection (RFC 9112 §9.3.1 allows retrying when nothing was answered).
+        if connection.reused, var exchange, !exchange.responseStarted, !exchange.retried, exchange.bodyBytes == 0,
+           let head = exchange.upstreamHead {
+            exchange.retried = true
+            self.exchange = exchange
+            var pending: [HTTPClientRequestPart] = [.head(head)]
+            if exchange.requestEnded { pending.append(.end(nil)) }
+            phase = .connecting(pending: pending)
+            connectUpstream(fresh: true, context: context)
+            return
+        }
         if exchange?.responseStarted == true {
             // Mid-response: nothing honest can be sent any more; cut the client connection.
             recordExchange(outcome: "upstream-closed")

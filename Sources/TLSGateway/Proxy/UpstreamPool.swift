@@ -54,6 +54,8 @@ final class UpstreamConnectionHandler: ChannelInboundHandler {
 struct UpstreamConnection: @unchecked Sendable {
     let channel: Channel
     let handler: UpstreamConnectionHandler
+    /// It came from the idle pool (the upstream may have closed it just now).
+    var reused = false
 }
 
 /// Idle keep-alive upstream connections, one pool per event loop so a client connection and its
@@ -89,10 +91,14 @@ final class UpstreamPools: @unchecked Sendable {
         init(eventLoop: EventLoop) { self.eventLoop = eventLoop }
 
         /// An idle connection to `upstream` if one is still open, else a new one.
-        func acquire(_ upstream: GatewayConfiguration.Upstream) -> EventLoopFuture<UpstreamConnection> {
+        /// `fresh`: skip the idle pool (a retry after a pooled connection turned out closed).
+        func acquire(_ upstream: GatewayConfiguration.Upstream, fresh: Bool = false) -> EventLoopFuture<UpstreamConnection> {
             eventLoop.preconditionInEventLoop()
-            while let connection = idle.popLast() {
-                if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
+            while !fresh, var connection = idle.popLast() {
+                if connection.channel.isActive {
+                    connection.reused = true
+                    return eventLoop.makeSucceededFuture(connection)
+                }
             }
             let handler = UpstreamConnectionHandler()
             let loopBoundHandler = NIOLoopBound(handler, eventLoop: eventLoop)

@@ -113,7 +113,13 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             exchange.warn = warn
             exchange.rule = rule
             self.exchange = exchange
-            let upstreamHead = ProxyHeaders.upstreamRequest(head, clientAddress: state.clientAddress)
+            var upstreamHead = ProxyHeaders.upstreamRequest(head, clientAddress: state.clientAddress)
+            if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                // RFC 9110 §10.1.1: answer 100 ourselves and stream the body; the upstream's own
+                // 100 would be dropped by the client codec and the client would wait for nothing.
+                upstreamHead.headers.remove(name: "expect")
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
             self.exchange?.upstreamHead = upstreamHead
             phase = .connecting(pending: [.head(upstreamHead)])
             connectUpstream(fresh: false, context: context)

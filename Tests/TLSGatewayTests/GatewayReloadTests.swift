@@ -42,9 +42,9 @@ struct GatewayReloadTests {
         let (busy, _) = try await TestTLSClient.connect(port: harness.port)
         let (idle, _) = try await TestTLSClient.connect(port: harness.port)
         _ = try await idle.get("/warm")
-        async let slow = busy.get("/slow?ms=700")
+        async let slow = busy.get("/slow?ms=1500")
         try await Task.sleep(nanoseconds: 200_000_000)
-        await harness.gateway.shutdown(drainTimeout: .seconds(5))
+        await harness.gateway.shutdown(drainTimeout: .seconds(10))
         let response = try await slow
         #expect(response.hasPrefix("HTTP/1.1 200"))
         #expect(response.lowercased().contains("connection: close"))

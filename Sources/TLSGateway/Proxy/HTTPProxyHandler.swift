@@ -407,6 +407,3 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 }
 
-/// Sent through every client pipeline when the gateway drains: idle keep-alive connections
-/// close, busy ones close after their current response.
-struct GatewayDrainEvent: Sendable {}

@@ -3,61 +3,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Receives what an upstream connection produces while it serves one request.
-protocol UpstreamDelegate: AnyObject {
-    func upstreamReceived(_ part: HTTPClientResponsePart)
-    func upstreamClosed(error: Error?)
-    func upstreamWritabilityChanged(writable: Bool)
-}
-
-/// The client side of one upstream HTTP/1.1 connection: forwards response parts to whoever is
-/// using the connection now.
-final class UpstreamConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    weak var delegate: UpstreamDelegate?
-    /// Whether the last response allowed reuse (HTTP/1.1 keep-alive, RFC 9112 §9.3).
-    var reusable = true
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if case .head(let head) = part { reusable = head.isKeepAlive }
-        delegate?.upstreamReceived(part)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        reusable = false
-        let d = delegate
-        delegate = nil
-        d?.upstreamClosed(error: nil)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        reusable = false
-        let d = delegate
-        delegate = nil
-        d?.upstreamClosed(error: error)
-        context.close(promise: nil)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        delegate?.upstreamWritabilityChanged(writable: context.channel.isWritable)
-        context.fireChannelWritabilityChanged()
-    }
-}
-
-/// An upstream connection checked out of a pool.
-///
-/// `@unchecked Sendable` so it can travel in an `EventLoopFuture`: the handler is only ever
-/// touched on the connection's event loop, which is also the client connection's loop.
-struct UpstreamConnection: @unchecked Sendable {
-    let channel: Channel
-    let handler: UpstreamConnectionHandler
-    /// It came from the idle pool (the upstream may have closed it just now).
-    var reused = false
-}
-
 /// Idle keep-alive upstream connections, one pool per event loop so a client connection and its
 /// upstream connection share a thread.
 ///

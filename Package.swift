@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "tlsguard", targets: ["tlsguard"]),
         .library(name: "TLSWire", targets: ["TLSWire"]),
         .library(name: "TLSScanner", targets: ["TLSScanner"]),
+        .library(name: "TLSGateway", targets: ["TLSGateway"]),
+        .library(name: "TLSTelemetry", targets: ["TLSTelemetry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -17,7 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // The TLS wire codec, registries and fingerprints. No I/O: NIOCore's ByteBuffer only.
@@ -53,17 +58,49 @@ let package = Package(
             ],
             resources: [.copy("Profiles")]
         ),
-        // In-process TLS servers (swift-nio-ssl) with certificates made on the fly: for `tlsguard demo`.
+        // In-process TLS servers (swift-nio-ssl) with certificates made on the fly, and the gateway
+        // demo (upstream, gateway, clients): for `tlsguard demo`.
         .target(
             name: "TLSDemo",
             dependencies: [
+                "TLSGateway",
+                "TLSTelemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // Connection and request records in SQLite (GRDB): batched writes, migrations, queries.
+        .target(
+            name: "TLSTelemetry",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The deprecation gateway: ClientHello sniffer, policy engine, TLS termination,
+        // HTTP/1.1 reverse proxy and TCP relay, admin listener.
+        .target(
+            name: "TLSGateway",
+            dependencies: [
+                "TLSWire",
+                "TLSTelemetry",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -73,6 +110,9 @@ let package = Package(
                 "TLSScanner",
                 "TLSPolicy",
                 "TLSDemo",
+                "TLSGateway",
+                "TLSTelemetry",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -97,6 +137,21 @@ let package = Package(
         .testTarget(
             name: "TLSPolicyTests",
             dependencies: ["TLSPolicy", "TLSScanner", "TLSWire", "TestSupport"]
+        ),
+        .testTarget(
+            name: "TLSTelemetryTests",
+            dependencies: ["TLSTelemetry"]
+        ),
+        .testTarget(
+            name: "TLSGatewayTests",
+            dependencies: [
+                "TLSGateway", "TLSTelemetry", "TLSWire", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "TLSGuardCLITests",

@@ -1,16 +1,22 @@
 import ArgumentParser
 import Foundation
 import TLSDemo
+import TLSGateway
 import TLSPolicy
 import TLSScanner
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start two TLS servers on 127.0.0.1 (legacy and modern), scan both, print the reports.",
+        abstract: "Scan two local TLS servers, then run the gateway in warn mode against TLS 1.3 and TLS 1.0 clients.",
         discussion: """
             Needs nothing but this binary: the servers run in-process (swift-nio-ssl) with
             certificates made on the fly. The legacy one accepts TLS 1.0-1.3 with CBC suites, as a
             provider's old endpoint does before a TLS 1.0/1.1 cutoff; the modern one only TLS 1.2+.
+
+            Then the gateway part: a local upstream, `tlsguard gateway` in warn mode in front of it
+            (TLS 1.2 minimum, cutoff in 30 days), a TLS 1.3 and a TLS 1.0 client, the TLS 1.0 client
+            again with the gateway's clock moved past the cutoff, and the records they left.
+            With --format json only the scan report is printed.
             """
     )
 
@@ -39,6 +45,31 @@ struct Demo: AsyncParsableCommand {
         await legacy.stop()
         await modern.stop()
         try output.emit(report)
+        if output.format == .text && output.out == nil {
+            print(Self.render(try await GatewayDemo.run()), terminator: "")
+        }
         if report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
+    }
+
+    /// The gateway part as text (fits 100 columns).
+    static func render(_ r: GatewayDemo.Result) -> String {
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        var out = "\ntlsguard demo: the gateway on 127.0.0.1:\(r.gatewayPort) in front of an upstream on 127.0.0.1:\(r.upstreamPort)\n"
+        out += "  policy: minimum TLS 1.2, warn until the cutoff \(day.string(from: r.cutoff)), then enforce\n\n"
+        for step in r.steps {
+            out += "  " + step.client.padding(toLength: 34, withPad: " ", startingAt: 0) + step.outcome + "\n"
+            for notice in step.notices { out += String(repeating: " ", count: 36) + notice + "\n" }
+        }
+        out += "\n  records (\(r.databasePath)):\n"
+        out += "    " + ["offered", "got", "outcome", "rule", "ja4"].enumerated().map { i, h in
+            i == 4 ? h : h.padding(toLength: [9, 9, 17, 24][i], withPad: " ", startingAt: 0)
+        }.joined() + "\n"
+        for c in r.records {
+            let cells = [c.maxOfferedVersion ?? "-", c.negotiatedVersion ?? "-", c.outcome, c.rule]
+            out += "    " + cells.enumerated().map { i, v in v.padding(toLength: [9, 9, 17, 24][i], withPad: " ", startingAt: 0) }.joined()
+                + (c.ja4 ?? "-") + "\n"
+        }
+        return out
     }
 }

@@ -6,15 +6,14 @@ struct TLSGuard: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "tlsguard",
-        abstract: "Retire TLS 1.0 and 1.1 without breaking anyone: scan servers, find what they accept.",
+        abstract: "Retire TLS 1.0 and 1.1 without breaking anyone: scan servers, run the sunset gateway.",
         discussion: """
-            Exit codes: 0 every target was scanned (and meets every selected profile), 1 a target fails
-            a profile, 2 a target could not be scanned, 64 usage error.
+            Exit codes: 0 every target was scanned (and meets every selected profile), 1 a target fails a profile, 2 a target could not be scanned, 64 usage error.
 
             Start with `tlsguard demo`: it scans two TLS servers it starts on 127.0.0.1.
             """,
         version: version,
-        subcommands: [Scan.self, Demo.self, Profiles.self]
+        subcommands: [Scan.self, Demo.self, Profiles.self, GatewayCommand.self]
     )
 }
 

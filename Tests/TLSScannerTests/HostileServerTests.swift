@@ -7,7 +7,8 @@ import TLSWire
 
 /// Servers that answer every hello with something broken. The scan must finish quickly, name the
 /// problem, and never crash or hang.
-@Suite("hostile servers")
+/// "Never hangs" is the suite's time limit, not a wall-clock assertion (timing belongs in benchmarks).
+@Suite("hostile servers", .timeLimit(.minutes(2)))
 struct HostileServerTests {
     static func serverHello(suite: UInt16 = 0x002F, corrupt: (inout ByteBuffer) -> Void = { _ in }) -> [UInt8] {
         var hs = ByteBuffer()
@@ -34,9 +35,7 @@ struct HostileServerTests {
         defer { server.stop() }
         var options = ScanOptions()
         options.readTimeout = .seconds(2)
-        let started = ContinuousClock.now
         let report = await Scanner(options: options).scan(ScanTarget(host: "127.0.0.1", port: server.port))
-        #expect(ContinuousClock.now - started < .seconds(10), "\(name)")
         #expect(report.supportedVersions.isEmpty, "\(name)")
         let reasons = ([report.status.reason] + report.protocols.flatMap { [$0.check.reason, $0.refusal] }).compactMap { $0 }
         #expect(reasons.contains { $0.contains(expected) }, "\(name): \(reasons)")

@@ -211,7 +211,7 @@ struct ScannerIntegrationTests {
         #expect(report.status.reason == "127.0.0.1:\(port): connection refused")
     }
 
-    @Test func silentServerTimesOut() async throws {
+    @Test(.timeLimit(.minutes(1))) func silentServerTimesOut() async throws {
         // A listening socket nobody accepts on: the kernel completes the TCP handshake, then silence.
         let fd = try TestSocket.makeSocket()
         defer { close(fd) }
@@ -220,11 +220,9 @@ struct ScannerIntegrationTests {
         var options = ScanOptions()
         options.readTimeout = .milliseconds(300)
         options.retries = 0
-        let started = ContinuousClock.now
         let report = await Scanner(options: options).scan(ScanTarget(host: "127.0.0.1", port: port))
         #expect(report.status.status == .error)
         #expect(report.status.reason?.contains("no answer") == true)
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func serverThatClosesEveryConnection() async throws {

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import TLSGateway
+import TLSTelemetry
+
+/// The gateway part of `tlsguard demo`: a local upstream, the gateway in warn mode in front of it,
+/// a TLS 1.3 and a TLS 1.0 client (swift-nio-ssl), the same TLS 1.0 client after the cutoff (the
+/// gateway's clock moved, nothing waited for), and the records they left.
+public enum GatewayDemo {
+    /// What one client saw.
+    public struct Step: Sendable {
+        public var client: String
+        /// `200 OK`, or why the connection failed.
+        public var outcome: String
+        /// Deprecation-style headers the response carried.
+        public var notices: [String]
+    }
+
+    public struct Result: Sendable {
+        public var gatewayPort: Int
+        public var upstreamPort: Int
+        public var cutoff: Date
+        public var steps: [Step]
+        public var records: [ConnectionRecord]
+        public var databasePath: String
+    }
+
+    /// Runs the whole demo on 127.0.0.1 and stops everything it started.
+    public static func run() async throws -> Result {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tlsguard-demo-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var certificates: [GatewayConfiguration.Certificate] = []
+        for keyType in [DemoCertificate.KeyType.ecdsaP256, .rsa2048] {
+            let cert = try DemoCertificate(keyType: keyType)
+            let name = keyType == .rsa2048 ? "rsa" : "ecdsa"
+            let chain = directory.appendingPathComponent("\(name).pem").path
+            let key = directory.appendingPathComponent("\(name).key").path
+            try cert.certificatePEM.write(toFile: chain, atomically: true, encoding: .utf8)
+            try cert.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+            certificates.append(.init(hosts: ["localhost"], isDefault: keyType == .rsa2048, chainPath: chain, keyPath: key))
+        }
+        let upstream = try await DemoUpstream.start()
+        let now = Date()
+        let cutoff = Calendar(identifier: .gregorian).startOfDay(for: now.addingTimeInterval(30 * 86400))
+        let database = directory.appendingPathComponent("records.sqlite").path
+        let configuration = GatewayConfiguration(
+            listeners: [.init(name: "demo", host: "127.0.0.1", port: 0)],
+            upstream: .init(host: "127.0.0.1", port: upstream.port),
+            certificates: certificates,
+            defaultPolicy: HostPolicy(name: "default", minimumVersion: .tls12, mode: .warn, cutoff: cutoff,
+                                      deprecationLink: "https://example.com/tls"),
+            records: .init(databasePath: database))
+        let clock = NIOLockedValueBox(now)
+        var logger = Logger(label: "tlsguard.demo")
+        logger.logLevel = .critical
+        let gateway = try Gateway(configuration: configuration, clock: GatewayClock { clock.withLockedValue { $0 } }, logger: logger)
+        try await gateway.start()
+        let port = gateway.listenerPorts["demo"] ?? 0
+
+        var steps: [Step] = []
+        steps.append(await DemoClient.get(port: port, version: .tlsv13, label: "TLS 1.3 client, today"))
+        steps.append(await DemoClient.get(port: port, version: .tlsv1, label: "TLS 1.0 client, today"))
+        clock.withLockedValue { $0 = cutoff.addingTimeInterval(86400) }
+        steps.append(await DemoClient.get(port: port, version: .tlsv1, label: "TLS 1.0 client, after the cutoff"))
+
+        await gateway.shutdown(drainTimeout: .seconds(2))
+        await upstream.stop()
+        let records = (try? gateway.telemetry?.store.connections()) ?? []
+        return Result(gatewayPort: port, upstreamPort: upstream.port, cutoff: cutoff, steps: steps, records: records,
+                      databasePath: database)
+    }
+}
+
+/// A plain HTTP/1.1 upstream that answers every request with a short text.
+final class DemoUpstream: Sendable {
+    let port: Int
+    private let channel: Channel
+
+    private init(port: Int, channel: Channel) {
+        self.port = port
+        self.channel = channel
+    }
+
+    static func start() async throws -> DemoUpstream {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Responder())
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return DemoUpstream(port: channel.localAddress?.port ?? 0, channel: channel)
+    }
+
+    func stop() async { try? await channel.close() }
+
+    private final class Responder: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard case .end = unwrapInboundIn(data) else { return }
+            let body = "hello from the upstream\n"
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "text/plain")
+            headers.add(name: "Content-Length", value: String(body.utf8.count))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+}
+
+/// One HTTPS GET through swift-nio-ssl at exactly one TLS version.
+enum DemoClient {
+    static func get(port: Int, version: TLSVersion, label: String) async -> GatewayDemo.Step {
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = version
+            tls.maximumTLSVersion = version
+            tls.certificateVerification = .none
+            let context = try NIOSSLContext(configuration: tls)
+            let collector = ResponseCollector()
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                        try channel.pipeline.syncOperations.addHandler(collector)
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).get()
+            // A refused handshake fails the write too; the handshake error itself is in the collector.
+            try? await channel.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).get()
+            try? await channel.closeFuture.get()
+            let text = collector.text
+            if let error = collector.error, text.isEmpty { return failure(label, error) }
+            let lines = text.components(separatedBy: "\r\n")
+            let status = lines.first.map { String($0.dropFirst("HTTP/1.1 ".count)) } ?? "no response"
+            let notices = lines.filter { $0.hasPrefix("Deprecation:") || $0.hasPrefix("Sunset:") }
+            return GatewayDemo.Step(client: label, outcome: status, notices: notices)
+        } catch {
+            return failure(label, error)
+        }
+    }
+
+    static func failure(_ label: String, _ error: Error) -> GatewayDemo.Step {
+        let text = "\(error)"
+        let outcome = text.contains("PROTOCOL_VERSION") ? "refused: TLS alert protocol_version (70)" : "failed: \(text.prefix(60))"
+        return GatewayDemo.Step(client: label, outcome: outcome, notices: [])
+    }
+
+    /// `@unchecked Sendable`: touched only on its channel's event loop until the channel closes,
+    /// then read once by the awaiting task.
+    private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        var text = ""
+        var error: Error?
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            text += String(buffer: unwrapInboundIn(data))
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            if self.error == nil { self.error = error }
+            context.close(promise: nil)
+        }
+    }
+}

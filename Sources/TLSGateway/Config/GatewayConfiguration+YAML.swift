@@ -1,0 +1,235 @@
+import Crypto
+import Foundation
+import NIOCore
+import TLSWire
+import Yams
+
+extension GatewayConfiguration {
+    /// Reads and validates a YAML config file. Relative paths in it are taken from its directory.
+    public static func load(path: String) throws(GatewayConfigError) -> GatewayConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw GatewayConfigError(file: path, problem: "cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, file: path, baseDirectory: base)
+    }
+
+    /// Parses YAML text; `file` names it in errors, `baseDirectory` anchors relative paths.
+    public static func parse(yaml: String, file: String = "<inline>", baseDirectory: String? = nil) throws(GatewayConfigError) -> GatewayConfiguration {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            let text = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+            throw GatewayConfigError(file: file, problem: "not valid YAML: \(text)")
+        }
+        guard let node else { throw GatewayConfigError(file: file, problem: "the file is empty") }
+        var reader = YAMLReader(file: file, base: baseDirectory ?? FileManager.default.currentDirectoryPath)
+        var config = try reader.read(ConfigNode(node: node, path: "", file: file))
+        config.sourcePath = file == "<inline>" ? nil : file
+        return config
+    }
+}
+
+/// Turns the YAML tree into a `GatewayConfiguration`, checking every value on the way.
+private struct YAMLReader {
+    let file: String
+    let base: String
+
+    static let topKeys: Set<String> = ["listeners", "admin", "upstream", "certificates", "policy", "exceptions", "records", "tls", "drainTimeout", "idleTimeout"]
+    static let policyKeys: Set<String> = ["minimumVersion", "mode", "cutoff", "brownouts", "brownoutResponse", "explain", "deprecationLink"]
+
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    mutating func read(_ root: ConfigNode) throws(GatewayConfigError) -> GatewayConfiguration {
+        let top = try root.mapping(allowed: Self.topKeys)
+
+        // listeners
+        guard let listenersNode = top["listeners"] else { throw root.error("missing 'listeners' (at least one address to accept TLS on)") }
+        var listeners: [GatewayConfiguration.Listener] = []
+        for (index, item) in try listenersNode.sequence().enumerated() {
+            let m = try item.mapping(allowed: ["name", "address"])
+            guard let address = m["address"] else { throw item.error("missing 'address' (host:port)") }
+            let (host, port) = try address.address()
+            let name = try m["name"]?.string() ?? "listener-\(index)"
+            if listeners.contains(where: { $0.name == name }) { throw item.error("duplicate listener name '\(name)'") }
+            listeners.append(.init(name: name, host: host, port: port))
+        }
+        if listeners.isEmpty { throw listenersNode.error("at least one listener is needed") }
+
+        var admin: GatewayConfiguration.Listener?
+        if let adminNode = top["admin"] {
+            let m = try adminNode.mapping(allowed: ["address"])
+            guard let address = m["address"] else { throw adminNode.error("missing 'address' (host:port)") }
+            let (host, port) = try address.address()
+            admin = .init(name: "admin", host: host, port: port)
+        }
+
+        // upstream
+        guard let upstreamNode = top["upstream"] else { throw root.error("missing 'upstream' (where allowed traffic goes)") }
+        let um = try upstreamNode.mapping(allowed: ["address", "mode", "connectTimeout", "responseTimeout", "maxIdleConnections"])
+        guard let upstreamAddress = um["address"] else { throw upstreamNode.error("missing 'address' (host:port)") }
+        let (uhost, uport) = try upstreamAddress.address()
+        if uport == 0 { throw upstreamAddress.error("the upstream port cannot be 0") }
+        var upstream = GatewayConfiguration.Upstream(host: uhost == "0.0.0.0" ? "127.0.0.1" : uhost, port: uport)
+        if let n = um["mode"] { upstream.mode = try n.choice(GatewayConfiguration.Upstream.Mode.self, [.http, .tcp]) }
+        if let n = um["connectTimeout"] { upstream.connectTimeout = Self.amount(try n.duration()) }
+        if let n = um["responseTimeout"] { upstream.responseTimeout = Self.amount(try n.duration()) }
+        if let n = um["maxIdleConnections"] { upstream.maxIdleConnections = try n.int(in: 0...100_000) }
+
+        // certificates
+        guard let certsNode = top["certificates"] else { throw root.error("missing 'certificates' (at least a default chain and key)") }
+        var certificates: [GatewayConfiguration.Certificate] = []
+        for item in try certsNode.sequence() {
+            let m = try item.mapping(allowed: ["hosts", "default", "chain", "key"])
+            guard let chain = m["chain"], let key = m["key"] else { throw item.error("needs 'chain' (PEM certificate chain) and 'key' (PEM private key)") }
+            let chainPath = resolve(try chain.string())
+            let keyPath = resolve(try key.string())
+            for (node, path) in [(chain, chainPath), (key, keyPath)] where !FileManager.default.isReadableFile(atPath: path) {
+                throw node.error("cannot read \(path)")
+            }
+            let hosts = try (m["hosts"]?.strings() ?? []).map { $0.lowercased() }
+            let isDefault = try m["default"]?.bool() ?? false
+            if hosts.isEmpty && !isDefault { throw item.error("give 'hosts' (server names it serves) or 'default: true'") }
+            certificates.append(.init(hosts: hosts, isDefault: isDefault, chainPath: chainPath, keyPath: keyPath))
+        }
+        if certificates.isEmpty { throw certsNode.error("at least one certificate is needed") }
+
+        // policy
+        var defaultPolicy = HostPolicy(name: "default")
+        var noSNI: HostPolicy?
+        var hosts: [String: HostPolicy] = [:]
+        if let policyNode = top["policy"] {
+            let pm = try policyNode.mapping(allowed: ["default", "noSNI", "hosts"])
+            if let d = pm["default"] { defaultPolicy = try readPolicy(d, base: defaultPolicy) }
+            if let n = pm["noSNI"] {
+                var base = defaultPolicy
+                base.name = "noSNI"
+                noSNI = try readPolicy(n, base: base)
+            }
+            if let h = pm["hosts"] {
+                for (host, node) in try h.mapping(allowed: nil) {
+                    var base = defaultPolicy
+                    base.name = "hosts[\(host.lowercased())]"
+                    hosts[host.lowercased()] = try readPolicy(node, base: base)
+                }
+            }
+        }
+
+        // exceptions
+        var exceptions: [PolicyException] = []
+        if let exNode = top["exceptions"] {
+            for item in try exNode.sequence() {
+                let m = try item.mapping(allowed: ["name", "cidr", "sni", "apiKey", "apiKeySHA256", "hosts", "expires"])
+                guard let name = try m["name"]?.string(), !name.isEmpty else { throw item.error("missing 'name'") }
+                guard let expiresNode = m["expires"] else { throw item.error("missing 'expires': every exception ends") }
+                let expires = try expiresNode.date()
+                let given = ["cidr", "sni", "apiKey", "apiKeySHA256"].filter { m[$0] != nil }
+                guard given.count == 1 else { throw item.error("give exactly one of cidr, sni, apiKey, apiKeySHA256") }
+                let matcher: PolicyException.Matcher
+                switch given[0] {
+                case "cidr":
+                    let text = try m["cidr"]!.string()
+                    guard let range = IPAddressRange(text) else { throw m["cidr"]!.error("'\(text)' is not an address or CIDR network") }
+                    matcher = .network(range)
+                case "sni":
+                    matcher = .serverName(try m["sni"]!.string().lowercased())
+                case "apiKey":
+                    matcher = .apiKeySHA256(APIKeyHash.sha256Hex(try m["apiKey"]!.string()))
+                default:
+                    let hex = try m["apiKeySHA256"]!.string().lowercased()
+                    guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else { throw m["apiKeySHA256"]!.error("expected 64 hex digits") }
+                    matcher = .apiKeySHA256(hex)
+                }
+                if exceptions.contains(where: { $0.name == name }) { throw item.error("duplicate exception name '\(name)'") }
+                let scope = try m["hosts"].map { node throws(GatewayConfigError) in Set(try node.strings().map { $0.lowercased() }) }
+                exceptions.append(PolicyException(name: name, matcher: matcher, hosts: scope, expires: expires))
+            }
+        }
+
+        // records
+        var records = GatewayConfiguration.Records()
+        if let recNode = top["records"] {
+            let m = try recNode.mapping(allowed: ["database", "queueCapacity", "apiKeyHeader", "apiKeyStorage"])
+            if let n = m["database"] { records.databasePath = resolve(try n.string()) }
+            if let n = m["queueCapacity"] { records.queueCapacity = try n.int(in: 1...10_000_000) }
+            if let n = m["apiKeyHeader"] { records.apiKeyHeader = try n.string() }
+            if let n = m["apiKeyStorage"] { records.apiKeyStorage = try n.choice(GatewayConfiguration.APIKeyStorage.self, [.hashed, .plain, .none]) }
+        }
+        if exceptions.contains(where: \.isAPIKey) && records.apiKeyHeader == nil {
+            throw root.error("API-key exceptions need 'records.apiKeyHeader' (the request header that carries the key)")
+        }
+        if exceptions.contains(where: \.isAPIKey) && upstream.mode == .tcp {
+            throw root.error("API-key exceptions need an HTTP upstream ('upstream.mode: http')")
+        }
+
+        // tls
+        var tls = GatewayConfiguration.TLSSettings()
+        if let tlsNode = top["tls"] {
+            let m = try tlsNode.mapping(allowed: ["strictCiphers", "legacyCiphers", "helloTimeout", "maxHelloBytes"])
+            if let n = m["strictCiphers"] { tls.strictCiphers = try n.string() }
+            if let n = m["legacyCiphers"] { tls.legacyCiphers = try n.string() }
+            if let n = m["helloTimeout"] { tls.helloTimeout = Self.amount(try n.duration()) }
+            if let n = m["maxHelloBytes"] { tls.maxHelloBytes = try n.int(in: 512...65536) }
+        }
+        let drain = try top["drainTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(30)
+        let idle = try top["idleTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(60)
+        if idle <= .zero { throw top["idleTimeout"]!.error("must be more than 0") }
+
+        return GatewayConfiguration(
+            listeners: listeners, admin: admin, upstream: upstream, certificates: certificates,
+            defaultPolicy: defaultPolicy, noSNIPolicy: noSNI, hostPolicies: hosts, exceptions: exceptions,
+            records: records, tls: tls, drainTimeout: drain, idleTimeout: idle)
+    }
+
+    func readPolicy(_ node: ConfigNode, base: HostPolicy) throws(GatewayConfigError) -> HostPolicy {
+        var p = base
+        let m = try node.mapping(allowed: Self.policyKeys)
+        if let n = m["minimumVersion"] {
+            let text = try n.string()
+            guard let v = ProtocolVersion(parsing: text), [.tls10, .tls11, .tls12, .tls13].contains(v) else {
+                throw n.error("'\(text)' is not TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3")
+            }
+            p.minimumVersion = v
+        }
+        if let n = m["mode"] { p.mode = try n.choice(PolicyMode.self, PolicyMode.allCases) }
+        if let n = m["cutoff"] { p.cutoff = try n.date() }
+        if let n = m["brownouts"] {
+            p.brownouts = []
+            for w in try n.sequence() {
+                let wm = try w.mapping(allowed: ["start", "end"])
+                guard let s = wm["start"], let e = wm["end"] else { throw w.error("a brownout needs 'start' and 'end'") }
+                let window = TimeWindow(start: try s.date(), end: try e.date())
+                if window.end <= window.start { throw w.error("'end' must be after 'start'") }
+                p.brownouts.append(window)
+            }
+        }
+        if let n = m["brownoutResponse"] { p.brownoutResponse = try n.choice(BrownoutResponse.self, [.alert, .explain]) }
+        if let n = m["deprecationLink"] { p.deprecationLink = try n.string() }
+        if let n = m["explain"] {
+            if n.node.scalar != nil {
+                p.explain = try n.bool() ? ExplainSettings(link: p.deprecationLink) : nil
+            } else {
+                let em = try n.mapping(allowed: ["status", "format", "message", "link"])
+                var e = p.explain ?? ExplainSettings(link: p.deprecationLink)
+                if let s = em["status"] { e.status = try s.int(in: 200...599) }
+                if let f = em["format"] { e.format = try f.choice(ExplainSettings.Format.self, [.json, .html]) }
+                if let t = em["message"] { e.message = try t.string() }
+                if let l = em["link"] { e.link = try l.string() }
+                p.explain = e
+            }
+        }
+        if p.mode == .brownout && p.brownouts.isEmpty {
+            throw node.error("mode 'brownout' needs at least one window in 'brownouts'")
+        }
+        return p
+    }
+
+    static func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1_000_000_000)) }
+}
+

@@ -1,0 +1,151 @@
+import Foundation
+import NIOCore
+import TLSWire
+
+/// A validated gateway configuration (from YAML by `GatewayConfiguration.load(path:)`).
+///
+/// Relative file paths in the YAML are resolved against the config file's directory.
+public struct GatewayConfiguration: Sendable {
+    /// One address the gateway accepts TLS on.
+    public struct Listener: Sendable, Hashable {
+        public var name: String
+        public var host: String
+        public var port: Int
+        public init(name: String, host: String, port: Int) {
+            self.name = name
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// Where allowed traffic goes.
+    public struct Upstream: Sendable, Hashable {
+        /// `http`: HTTP/1.1 reverse proxy; `tcp`: a byte relay for non-HTTP services.
+        public enum Mode: String, Sendable, Hashable { case http, tcp }
+        public var host: String
+        public var port: Int
+        public var mode: Mode
+        public var connectTimeout: TimeAmount
+        /// Longest wait for the response head after the request was sent (then 504).
+        public var responseTimeout: TimeAmount
+        /// Idle keep-alive connections kept per event loop.
+        public var maxIdleConnections: Int
+        public init(host: String, port: Int, mode: Mode = .http, connectTimeout: TimeAmount = .seconds(5),
+                    responseTimeout: TimeAmount = .seconds(60), maxIdleConnections: Int = 64) {
+            self.host = host
+            self.port = port
+            self.mode = mode
+            self.connectTimeout = connectTimeout
+            self.responseTimeout = responseTimeout
+            self.maxIdleConnections = maxIdleConnections
+        }
+        public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// A certificate chain and its key, served for some host names (or as the default).
+    public struct Certificate: Sendable, Hashable {
+        /// Lowercased host names; `*.example.com` matches one label.
+        public var hosts: [String]
+        public var isDefault: Bool
+        public var chainPath: String
+        public var keyPath: String
+        public init(hosts: [String], isDefault: Bool, chainPath: String, keyPath: String) {
+            self.hosts = hosts
+            self.isDefault = isDefault
+            self.chainPath = chainPath
+            self.keyPath = keyPath
+        }
+    }
+
+    /// How API keys are stored in request records.
+    public enum APIKeyStorage: String, Sendable, Hashable { case hashed, plain, none }
+
+    /// Record keeping.
+    public struct Records: Sendable, Hashable {
+        /// SQLite file; nil keeps no records.
+        public var databasePath: String?
+        public var queueCapacity: Int
+        /// Request header carrying the client's API key (for exceptions and records); nil for none.
+        public var apiKeyHeader: String?
+        public var apiKeyStorage: APIKeyStorage
+        public init(databasePath: String? = nil, queueCapacity: Int = 10_000, apiKeyHeader: String? = nil,
+                    apiKeyStorage: APIKeyStorage = .hashed) {
+            self.databasePath = databasePath
+            self.queueCapacity = queueCapacity
+            self.apiKeyHeader = apiKeyHeader
+            self.apiKeyStorage = apiKeyStorage
+        }
+    }
+
+    /// TLS and sniffer settings.
+    public struct TLSSettings: Sendable, Hashable {
+        /// OpenSSL cipher string for TLS ≤ 1.2 in the strict contexts; nil keeps swift-nio-ssl's default.
+        public var strictCiphers: String?
+        /// OpenSSL cipher string for the legacy-permissive context (TLS 1.0/1.1 clients need CBC suites).
+        public var legacyCiphers: String
+        /// How long a client may take to send its whole ClientHello.
+        public var helloTimeout: TimeAmount
+        /// Cap on the first flight (the sniffer's buffer).
+        public var maxHelloBytes: Int
+        public init(strictCiphers: String? = nil, legacyCiphers: String = TLSSettings.defaultLegacyCiphers,
+                    helloTimeout: TimeAmount = .seconds(10), maxHelloBytes: Int = 16 * 1024) {
+            self.strictCiphers = strictCiphers
+            self.legacyCiphers = legacyCiphers
+            self.helloTimeout = helloTimeout
+            self.maxHelloBytes = maxHelloBytes
+        }
+
+        /// AEAD first, then the ECDHE and RSA CBC suites TLS 1.0/1.1 clients have.
+        public static let defaultLegacyCiphers =
+            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+            + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+            + "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA:"
+            + "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA"
+    }
+
+    /// The config file this came from (for messages and reload), if any.
+    public var sourcePath: String?
+    public var listeners: [Listener]
+    /// Admin listener (`/metrics`, `/healthz`); nil for none.
+    public var admin: Listener?
+    public var upstream: Upstream
+    public var certificates: [Certificate]
+    public var defaultPolicy: HostPolicy
+    public var noSNIPolicy: HostPolicy?
+    public var hostPolicies: [String: HostPolicy]
+    public var exceptions: [PolicyException]
+    public var records: Records
+    public var tls: TLSSettings
+    /// How long SIGTERM waits for open connections before closing them.
+    public var drainTimeout: TimeAmount
+    /// How long a client connection may go without traffic (HTTP: between requests) before it is closed.
+    public var idleTimeout: TimeAmount
+
+    public init(
+        sourcePath: String? = nil, listeners: [Listener], admin: Listener? = nil, upstream: Upstream,
+        certificates: [Certificate], defaultPolicy: HostPolicy = HostPolicy(name: "default"),
+        noSNIPolicy: HostPolicy? = nil, hostPolicies: [String: HostPolicy] = [:], exceptions: [PolicyException] = [],
+        records: Records = Records(), tls: TLSSettings = TLSSettings(), drainTimeout: TimeAmount = .seconds(30),
+        idleTimeout: TimeAmount = .seconds(60)
+    ) {
+        self.sourcePath = sourcePath
+        self.listeners = listeners
+        self.admin = admin
+        self.upstream = upstream
+        self.certificates = certificates
+        self.defaultPolicy = defaultPolicy
+        self.noSNIPolicy = noSNIPolicy
+        self.hostPolicies = hostPolicies
+        self.exceptions = exceptions
+        self.records = records
+        self.tls = tls
+        self.drainTimeout = drainTimeout
+        self.idleTimeout = idleTimeout
+    }
+
+    /// The policy engine for this configuration and clock.
+    public func policyEngine(clock: GatewayClock) -> PolicyEngine {
+        PolicyEngine(defaultPolicy: defaultPolicy, noSNIPolicy: noSNIPolicy, hostPolicies: hostPolicies,
+                     exceptions: exceptions, clock: clock)
+    }
+}

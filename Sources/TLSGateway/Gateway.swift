@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import TLSTelemetry
+
+/// The TLS deprecation gateway: listeners, the per-connection pipeline, records, metrics,
+/// reload and drain.
+///
+/// ```swift
+/// let gateway = try Gateway(configuration: try .load(path: "gateway.yaml"))
+/// try await gateway.start()
+/// // … SIGHUP: try gateway.reload()
+/// await gateway.shutdown()
+/// ```
+public final class Gateway: Sendable {
+    private struct Servers {
+        var listeners: [(name: String, channel: Channel)] = []
+        var admin: Channel?
+    }
+
+    private let core: GatewayCore
+    private let group: EventLoopGroup
+    private let servers = NIOLockedValueBox(Servers())
+    private let generation = NIOLockedValueBox(1)
+    private let clock: GatewayClock
+
+    /// Builds the runtime (certificates, contexts, policy) and opens the record database.
+    public init(
+        configuration: GatewayConfiguration, clock: GatewayClock = .system,
+        logger: Logger = Logger(label: "tlsguard.gateway"),
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        let runtime = try GatewayRuntime(configuration: configuration, clock: clock)
+        var telemetry: TelemetryWriter?
+        if let path = configuration.records.databasePath {
+            let store = try TelemetryStore(path: path)
+            telemetry = TelemetryWriter(store: store, capacity: configuration.records.queueCapacity, logger: logger)
+        }
+        self.core = GatewayCore(runtime: runtime, telemetry: telemetry, metrics: GatewayMetrics(), logger: logger, clock: clock)
+        self.group = group
+        self.clock = clock
+    }
+
+    /// The record writer (nil when no database is configured).
+    public var telemetry: TelemetryWriter? { core.telemetry }
+    public var metrics: GatewayMetrics { core.metrics }
+    /// The configuration in force now.
+    public var configuration: GatewayConfiguration { core.runtime.configuration }
+    /// Number of client connections open now.
+    public var openConnectionCount: Int { core.openConnections.count }
+
+    /// The bound port of each listener, by name (port 0 in the config binds a free port).
+    public var listenerPorts: [String: Int] {
+        servers.withLockedValue { s in
+            Dictionary(uniqueKeysWithValues: s.listeners.map { ($0.name, $0.channel.localAddress?.port ?? 0) })
+        }
+    }
+
+    /// The admin listener's bound port.
+    public var adminPort: Int? { servers.withLockedValue { $0.admin?.localAddress?.port } }
+
+    /// Binds every listener and the admin listener.
+    public func start() async throws {
+        let configuration = core.runtime.configuration
+        for listener in configuration.listeners {
+            let channel = try await bindListener(listener)
+            servers.withLockedValue { $0.listeners.append((listener.name, channel)) }
+            core.logger.info("listening", metadata: ["listener": "\(listener.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
+        if let admin = configuration.admin {
+            let core = self.core
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        try channel.pipeline.syncOperations.addHandler(AdminHandler(core: core))
+                    }
+                }
+                .bind(host: admin.host, port: admin.port).get()
+            servers.withLockedValue { $0.admin = channel }
+            core.logger.info("admin listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
+    }
+
+    private func bindListener(_ listener: GatewayConfiguration.Listener) async throws -> Channel {
+        let core = self.core
+        let name = listener.name
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    core.register(channel)
+                    let runtime = core.runtime
+                    let state = ConnectionState(start: core.clock.now(), listener: name, remote: channel.remoteAddress)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ClientHelloSniffer(core: core, state: state, settings: runtime.configuration.tls))
+                }
+            }
+            .bind(host: listener.host, port: listener.port).get()
+    }
+
+    /// Swaps in a new configuration: certificates, policies, exceptions and the upstream apply to
+    /// new connections; open connections keep what they negotiated. Listener addresses, the admin
+    /// address and the record database are fixed at start.
+    public func reload(_ configuration: GatewayConfiguration) throws(GatewayConfigError) {
+        do {
+            let next = generation.withLockedValue { $0 + 1 }
+            let runtime = try GatewayRuntime(configuration: configuration, clock: clock, generation: next)
+            generation.withLockedValue { $0 = next }
+            core.swap(runtime)
+            core.metrics.reload(succeeded: true)
+            core.logger.info("configuration reloaded", metadata: ["generation": "\(next)"])
+        } catch {
+            core.metrics.reload(succeeded: false)
+            core.logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// Reloads the file the configuration came from.
+    public func reload() throws(GatewayConfigError) {
+        guard let path = core.runtime.configuration.sourcePath else {
+            throw GatewayConfigError(file: "<inline>", problem: "this configuration was not loaded from a file")
+        }
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration.load(path: path)
+        } catch {
+            core.metrics.reload(succeeded: false)
+            core.logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            throw error
+        }
+        try reload(configuration)
+    }
+
+    /// Stops accepting, lets open connections finish (idle keep-alive ones close at once, busy
+    /// ones after their response) for at most the drain timeout, closes the rest, and writes
+    /// every queued record.
+    public func shutdown(drainTimeout: TimeAmount? = nil) async {
+        core.startDraining()
+        let (listeners, admin) = servers.withLockedValue { s -> ([Channel], Channel?) in
+            defer { s.listeners.removeAll(); s.admin = nil }
+            return (s.listeners.map(\.channel), s.admin)
+        }
+        for channel in listeners { try? await channel.close() }
+        for channel in core.openConnections {
+            channel.pipeline.fireUserInboundEventTriggered(GatewayDrainEvent())
+        }
+        let limit = drainTimeout ?? core.runtime.configuration.drainTimeout
+        let deadline = NIODeadline.now() + limit
+        while !core.openConnections.isEmpty && NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        for channel in core.openConnections { try? await channel.close() }
+        core.pools.closeAll()
+        try? await admin?.close()
+        if let telemetry = core.telemetry {
+            await Task.detached { telemetry.close() }.value
+        }
+        core.logger.info("gateway stopped")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import TLSTelemetry
+
+/// What every connection's handlers share: the current runtime (swapped on reload), the record
+/// writer, metrics, the logger, and the list of open connections (for draining).
+final class GatewayCore: Sendable {
+    private let runtimeBox: NIOLockedValueBox<GatewayRuntime>
+    let telemetry: TelemetryWriter?
+    let metrics: GatewayMetrics
+    let logger: Logger
+    let clock: GatewayClock
+    let pools: UpstreamPools
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+    private let drainingBox = NIOLockedValueBox(false)
+
+    init(runtime: GatewayRuntime, telemetry: TelemetryWriter?, metrics: GatewayMetrics, logger: Logger, clock: GatewayClock) {
+        self.runtimeBox = NIOLockedValueBox(runtime)
+        self.telemetry = telemetry
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+        self.pools = UpstreamPools()
+    }
+
+    var runtime: GatewayRuntime { runtimeBox.withLockedValue { $0 } }
+
+    func swap(_ runtime: GatewayRuntime) { runtimeBox.withLockedValue { $0 = runtime } }
+
+    var isDraining: Bool { drainingBox.withLockedValue { $0 } }
+
+    func startDraining() { drainingBox.withLockedValue { $0 = true } }
+
+    // MARK: Connections
+
+    func register(_ channel: Channel) {
+        connections.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
+        metrics.connectionOpened()
+        channel.closeFuture.whenComplete { [self] _ in
+            connections.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+            metrics.connectionClosed()
+        }
+    }
+
+    var openConnections: [Channel] { connections.withLockedValue { Array($0.values) } }
+
+    // MARK: Records
+
+    /// Records a connection's outcome, once.
+    func finish(_ state: ConnectionState, outcome: String, rule: String, mode: String?, version: String,
+                negotiatedVersion: String? = nil, alpn: String? = nil, detail: String?) {
+        guard !state.recorded else { return }
+        state.recorded = true
+        metrics.handshake(version: version, outcome: outcome, rule: rule)
+        let record = state.record(outcome: outcome, rule: rule, mode: mode, negotiatedVersion: negotiatedVersion, alpn: alpn, detail: detail)
+        logger.info("connection", metadata: [
+            "connection": "\(record.id)", "client": "\(record.clientAddress):\(record.clientPort)",
+            "sni": "\(record.serverName ?? "-")", "max_offered": "\(record.maxOfferedVersion ?? "-")",
+            "negotiated": "\(record.negotiatedVersion ?? "-")", "suite": "\(record.cipherSuite ?? "-")",
+            "ja4": "\(record.ja4 ?? "-")", "outcome": "\(outcome)", "rule": "\(rule)",
+        ])
+        telemetry?.record(.connection(record))
+    }
+
+    func record(_ request: RequestRecord) {
+        metrics.request(status: request.status)
+        telemetry?.record(.request(request))
+    }
+
+    // MARK: Pipeline
+
+    /// Adds the handlers that run after TLS: the HTTP proxy or the TCP relay.
+    func addApplicationHandlers(to channel: Channel, state: ConnectionState, runtime: GatewayRuntime) throws {
+        let sync = channel.pipeline.syncOperations
+        let upstream = runtime.configuration.upstream
+        try sync.addHandler(IdleStateHandler(allTimeout: runtime.configuration.idleTimeout))
+        switch upstream.mode {
+        case .http:
+            try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+            try sync.addHandler(HTTPProxyHandler(core: self, state: state, runtime: runtime))
+        case .tcp:
+            try sync.addHandler(TCPRelayHandler(core: self, upstream: upstream))
+        }
+    }
+}

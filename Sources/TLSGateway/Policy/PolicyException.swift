@@ -1,0 +1,46 @@
+import Foundation
+
+/// A time-boxed permission for legacy clients, by client network, host name or API key.
+///
+/// An exception stops matching by itself at `expires`: "enforce policy with expirations, not
+/// permanent exceptions".
+public struct PolicyException: Sendable, Hashable {
+    /// What a client must match.
+    public enum Matcher: Sendable, Hashable {
+        /// The client's address lies in the network.
+        case network(IPAddressRange)
+        /// The client sent this server name (case-insensitive).
+        case serverName(String)
+        /// A request carries this API key (stored as the SHA-256 hex of the key).
+        case apiKeySHA256(String)
+    }
+
+    public var name: String
+    public var matcher: Matcher
+    /// Only these host names (lowercased); nil for every host.
+    public var hosts: Set<String>?
+    public var expires: Date
+
+    public init(name: String, matcher: Matcher, hosts: Set<String>? = nil, expires: Date) {
+        self.name = name
+        self.matcher = matcher
+        self.hosts = hosts
+        self.expires = expires
+    }
+
+    /// The rule name recorded for decisions it makes.
+    public var rule: String { "exceptions[\(name)]" }
+
+    public func isActive(at now: Date) -> Bool { now < expires }
+
+    func applies(toHost host: String?) -> Bool {
+        guard let hosts else { return true }
+        guard let host else { return false }
+        return hosts.contains(host.lowercased())
+    }
+
+    var isAPIKey: Bool {
+        if case .apiKeySHA256 = matcher { return true }
+        return false
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+
+/// The SQLite database of connection and request records (GRDB), with its migrations and queries.
+///
+/// The schema is documented in docs/gateway-records.md; every change is a new migration, never an
+/// edit of an old one. Writes come from `TelemetryWriter` in batches; reads may run at any time
+/// (WAL mode: readers never wait for the writer).
+public final class TelemetryStore: Sendable {
+    /// The database file, or `:memory:`.
+    public let path: String
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    public init(path: String) throws(TelemetryError) {
+        self.path = path
+        do {
+            if path == ":memory:" {
+                writer = try DatabaseQueue()
+            } else {
+                let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(5)
+                writer = try DatabasePool(path: path, configuration: configuration)
+            }
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw TelemetryError(.cannotOpen, path: path, detail: "\(error)")
+        }
+    }
+
+    /// Migrations, oldest first. Identifiers are stable: they are stored in grdb_migrations.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: connection and request records") { db in
+            try db.create(table: "connection") { t in
+                t.column("id", .text).primaryKey()
+                t.column("time", .datetime).notNull().indexed()
+                t.column("listener", .text).notNull()
+                t.column("client_address", .text).notNull()
+                t.column("client_port", .integer).notNull()
+                t.column("server_name", .text).indexed()
+                t.column("offered_versions", .text)
+                t.column("max_offered_version", .text).indexed()
+                t.column("record_version", .text)
+                t.column("negotiated_version", .text)
+                t.column("cipher_suite", .text)
+                t.column("ja3", .text)
+                t.column("ja4", .text).indexed()
+                t.column("alpn_offered", .text)
+                t.column("alpn_negotiated", .text)
+                t.column("outcome", .text).notNull()
+                t.column("rule", .text).notNull()
+                t.column("mode", .text)
+                t.column("detail", .text)
+            }
+            try db.create(table: "request") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("connection_id", .text).notNull().indexed()
+                t.column("time", .datetime).notNull()
+                t.column("method", .text).notNull()
+                t.column("host", .text)
+                t.column("path", .text).notNull()
+                t.column("status", .integer).notNull()
+                t.column("user_agent", .text)
+                t.column("api_key", .text).indexed()
+                t.column("upstream_latency_ms", .double)
+                t.column("outcome", .text).notNull()
+                t.column("rule", .text)
+            }
+        }
+        return migrator
+    }
+
+    /// Inserts records in one transaction.
+    public func insert(connections: [ConnectionRecord], requests: [RequestRecord]) throws {
+        try writer.write { db in
+            for c in connections {
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO connection (id, time, listener, client_address, client_port, server_name,
+                          offered_versions, max_offered_version, record_version, negotiated_version, cipher_suite,
+                          ja3, ja4, alpn_offered, alpn_negotiated, outcome, rule, mode, detail)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        c.id, c.time, c.listener, c.clientAddress, c.clientPort, c.serverName, c.offeredVersions,
+                        c.maxOfferedVersion, c.recordVersion, c.negotiatedVersion, c.cipherSuite, c.ja3, c.ja4,
+                        c.alpnOffered, c.alpnNegotiated, c.outcome, c.rule, c.mode, c.detail,
+                    ])
+            }
+            for r in requests {
+                try db.execute(
+                    sql: """
+                        INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,
+                          upstream_latency_ms, outcome, rule)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        r.connectionID, r.time, r.method, r.host, r.path, r.status, r.userAgent, r.apiKey,
+                        r.upstreamLatencyMs, r.outcome, r.rule,
+                    ])
+            }
+        }
+    }
+
+    /// Every connection record, oldest first.
+    public func connections() throws -> [ConnectionRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM connection ORDER BY time, rowid").map(Self.connection)
+        }
+    }
+
+    /// Every request record, oldest first.
+    public func requests() throws -> [RequestRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM request ORDER BY id").map(Self.request)
+        }
+    }
+
+    /// Legacy clients (max offered version below `minimum`) by server name and JA4, most frequent
+    /// first: "who will break on the cutoff".
+    public func legacyClients(below minimum: String = "TLSv1.2") throws -> [(serverName: String?, ja4: String?, maxVersion: String?, count: Int)] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT server_name, ja4, max_offered_version, COUNT(*) AS n FROM connection
+                    WHERE max_offered_version IN ('SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1')
+                       OR (? = 'TLSv1.3' AND max_offered_version = 'TLSv1.2')
+                    GROUP BY server_name, ja4, max_offered_version ORDER BY n DESC
+                    """,
+                arguments: [minimum]
+            ).map { ($0["server_name"], $0["ja4"], $0["max_offered_version"], $0["n"]) }
+        }
+    }
+
+    private static func connection(_ row: Row) -> ConnectionRecord {
+        ConnectionRecord(
+            id: row["id"], time: row["time"], listener: row["listener"], clientAddress: row["client_address"],
+            clientPort: row["client_port"], serverName: row["server_name"], offeredVersions: row["offered_versions"],
+            maxOfferedVersion: row["max_offered_version"], recordVersion: row["record_version"],
+            negotiatedVersion: row["negotiated_version"], cipherSuite: row["cipher_suite"], ja3: row["ja3"],
+            ja4: row["ja4"], alpnOffered: row["alpn_offered"], alpnNegotiated: row["alpn_negotiated"],
+            outcome: row["outcome"], rule: row["rule"], mode: row["mode"], detail: row["detail"])
+    }
+
+    private static func request(_ row: Row) -> RequestRecord {
+        RequestRecord(
+            connectionID: row["connection_id"], time: row["time"], method: row["method"], host: row["host"],
+            path: row["path"], status: row["status"], userAgent: row["user_agent"], apiKey: row["api_key"],
+            upstreamLatencyMs: row["upstream_latency_ms"], outcome: row["outcome"], rule: row["rule"])
+    }
+}

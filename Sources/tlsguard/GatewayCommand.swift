@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TLSGateway
+
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Run the TLS deprecation gateway: terminate TLS, apply the version policy, proxy, record.",
+        discussion: """
+            The gateway reads each ClientHello before TLS starts, decides per host name (minimum
+            version, observe/warn/brownout/enforce, cutoff date, exceptions), then completes the
+            handshake and proxies to the upstream, or refuses with a protocol_version alert. Every
+            connection, refused ones included, is a row in the SQLite records database.
+
+              tlsguard gateway --check-config gateway.yaml
+              tlsguard gateway --config gateway.yaml
+
+            SIGHUP reloads the config file and certificates (open connections are kept); SIGTERM
+            drains and stops. Exit codes: 0 ok, 64 bad usage or configuration (one line names the
+            file and the problem), 1 runtime failure (e.g. a listener address in use).
+            """
+    )
+
+    @Option(name: .customLong("config"), help: ArgumentHelp("Run with this YAML config file.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("check-config"), help: ArgumentHelp("Validate this config file (certificates and keys included) and exit.", valueName: "file"))
+    var checkConfig: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if (config == nil) == (checkConfig == nil) {
+            throw ValidationError("give exactly one of --config FILE or --check-config FILE")
+        }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let path = config ?? checkConfig!
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration.load(path: path)
+        } catch {
+            throw Self.usageFailure(error)
+        }
+        if checkConfig != nil {
+            // Certificates, keys and cipher strings are only proven by building the contexts.
+            do {
+                let runtime = try GatewayRuntime(configuration: configuration, clock: .system)
+                print(Self.summary(runtime.configuration, path: path))
+            } catch {
+                throw Self.usageFailure(error)
+            }
+            return
+        }
+
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tlsguard.gateway")
+        let gateway: TLSGateway.Gateway
+        do {
+            gateway = try TLSGateway.Gateway(configuration: configuration, logger: logger)
+        } catch let error as GatewayConfigError {
+            throw Self.usageFailure(error)
+        } catch {
+            FileHandle.standardError.write(Data("tlsguard: \(path): \(error)\n".utf8))
+            throw ExitCode(ExitStatus.usage)
+        }
+        let group = ServiceGroup(
+            services: [GatewayService(gateway: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("tlsguard: gateway failed: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Prints the one-line configuration error and returns the usage exit code.
+    static func usageFailure(_ error: GatewayConfigError) -> ExitCode {
+        FileHandle.standardError.write(Data("tlsguard: \(error)\n".utf8))
+        return ExitCode(ExitStatus.usage)
+    }
+
+    static func summary(_ c: GatewayConfiguration, path: String) -> String {
+        let now = Date()
+        let active = c.exceptions.filter { $0.isActive(at: now) }.count
+        var lines = ["\(path): ok"]
+        lines.append("  listeners: " + c.listeners.map { "\($0.name) \($0.host):\($0.port)" }.joined(separator: ", "))
+        lines.append("  upstream: \(c.upstream.authority) (\(c.upstream.mode.rawValue))")
+        lines.append("  certificates: \(c.certificates.count)")
+        let policies = [c.defaultPolicy] + (c.noSNIPolicy.map { [$0] } ?? []) + c.hostPolicies.keys.sorted().map { c.hostPolicies[$0]! }
+        for p in policies {
+            var s = "  \(p.name): minimum \(p.minimumVersion.displayName), \(p.mode.rawValue)"
+            if let cutoff = p.cutoff { s += ", cutoff \(ISO8601DateFormatter().string(from: cutoff))" }
+            if !p.brownouts.isEmpty { s += ", \(p.brownouts.count) brownout window(s)" }
+            if p.explain != nil { s += ", explain" }
+            lines.append(s)
+        }
+        lines.append("  exceptions: \(c.exceptions.count) (\(active) active)")
+        let iso = ISO8601DateFormatter()
+        for e in c.exceptions where !e.isActive(at: now) {
+            lines.append("  note: exception \(e.name) expired \(iso.string(from: e.expires)); it no longer matches")
+        }
+        for p in policies {
+            if let cutoff = p.cutoff, cutoff <= now, p.mode != .enforce {
+                lines.append("  note: \(p.name): the cutoff \(iso.string(from: cutoff)) has passed; it enforces now")
+            }
+        }
+        lines.append("  records: \(c.records.databasePath ?? "none")")
+        return lines.joined(separator: "\n")
+    }
+}

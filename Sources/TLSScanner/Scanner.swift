@@ -43,6 +43,9 @@ public struct Scanner: Sendable {
         self.transport = ProbeTransport(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
         self.global = AsyncSemaphore(permits: max(1, options.globalConcurrency))
         self.logger = logger
+        // Starts loading the system trust store in the background (about 0.3 s) so that it overlaps
+        // the probing instead of delaying the first certificate analysis; it does not block.
+        _ = CertificateStore.systemTrustRoots
     }
 
     /// Scans targets concurrently (at most `parallelTargets` at once); `onResult` sees each report

@@ -294,11 +294,13 @@ struct TextRenderer {
     /// Wraps a line at the report width on ", " boundaries.
     func wrap(_ line: String, indent: Int, separator: String = ", ") -> String {
         guard visibleCount(line) > Self.width else { return line }
+        // The line's own indentation stays on its first line.
+        let lead = String(line.prefix { $0 == " " })
         var lines: [String] = []
-        var current = ""
-        for piece in line.components(separatedBy: separator) {
-            let candidate = current.isEmpty ? piece : current + separator + piece
-            if visibleCount(candidate) > Self.width - 1 && !current.isEmpty {
+        var current = lead
+        for piece in line.dropFirst(lead.count).components(separatedBy: separator) {
+            let candidate = current == lead ? current + piece : current + separator + piece
+            if visibleCount(candidate) > Self.width - 1 && current != lead {
                 lines.append(current + separator.trimmingCharacters(in: .whitespaces))
                 current = String(repeating: " ", count: indent) + piece
             } else {

@@ -10,7 +10,8 @@ final class ProbeSession: Sendable {
     let address: SocketAddress
     let perHost: AsyncSemaphore
     let anomalies = AnomalyLog()
-    private let counter = NIOLockedValueBox(0)
+    /// Connections made so far (probes and handshakes).
+    let counter = NIOLockedValueBox(0)
 
     init(scanner: Scanner, target: ScanTarget, address: SocketAddress) {
         self.scanner = scanner

@@ -90,6 +90,13 @@ struct TextRenderer {
                     + "secure renegotiation: \(yn(f.secureRenegotiation))")
                 out.append("    session tickets: \(yn(f.sessionTickets))   session IDs: \(yn(f.sessionIDs))   "
                     + "OCSP stapling: \(yn(f.ocspStapling))   heartbeat: \(yn(f.heartbeat))")
+                if f.resumption.status == .completed {
+                    out.append("    resumption: by session ID \(yn(f.sessionIDResumption))   by ticket \(yn(f.ticketResumption))")
+                } else {
+                    var line = "    resumption: \(f.resumption.status.rawValue)" + (f.resumption.reason.map { ": \($0)" } ?? "")
+                    if line.count > Self.width { line = String(line.prefix(Self.width - 1)) + "…" }
+                    out.append(line)
+                }
             } else {
                 out.append("    " + (f.check.reason ?? ""))
             }

@@ -48,7 +48,12 @@ public struct FeatureReport: Codable, Sendable {
     public var ocspStapling: Bool?
     /// The server accepted the heartbeat extension (RFC 6520).
     public var heartbeat: Bool?
-    /// Resumption and 0-RTT need a completed handshake with our own key schedule.
+    /// Session resumption, by our own TLS 1.2 client: full handshake, then the session offered again.
     public var resumption: CheckStatus
+    /// 0-RTT needs a TLS 1.3 handshake with our own key schedule, which we do not have.
     public var earlyData: CheckStatus
+    /// An abbreviated handshake on the session ID of an earlier full one completed (nil: not determined).
+    public var sessionIDResumption: Bool?
+    /// An abbreviated handshake on a session ticket (RFC 5077) completed (nil: not determined).
+    public var ticketResumption: Bool?
 }

@@ -31,17 +31,24 @@ extension ProbeSession {
         async let fallback = self.fallbackSCSV(supported, accepted)
         async let sentinel = self.downgradeSentinel(supported, accepted)
         async let compression = self.compression(classic, classic.map(accepted) ?? [])
-        let (probe, ccsFinding, fallbackFinding, sentinelFinding, compressionFinding) =
-            await (featureProbe, ccs, fallback, sentinel, compression)
+        async let handshake = self.tls12Checks(protocols)
+        let (probe, ccsFinding, fallbackFinding, sentinelFinding, compressionFinding, tls12) =
+            await (featureProbe, ccs, fallback, sentinel, compression, handshake)
 
+        var features = probe.features
+        features.resumption = tls12.resumption
+        features.sessionIDResumption = tls12.sessionIDResumption
+        features.ticketResumption = tls12.ticketResumption
+        features.earlyData = supported.contains(.tls13)
+            ? .notRun("0-RTT needs a TLS 1.3 handshake and a resumption ticket under our own key schedule; "
+                + "our handshake client speaks TLS 1.2 only")
+            : .notApplicable("0-RTT exists only in TLS 1.3, which is not offered")
         var findings = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
-                        Finding("client_renegotiation", "Client-initiated renegotiation", severity: .medium,
-                                check: .notRun("needs a completed TLS 1.2 handshake, which the probe engine does not do yet")),
-                        compressionFinding]
+                        tls12.clientRenegotiation, compressionFinding]
         findings += derivedFindings(protocols, supported: supported)
         findings.append(Finding("robot", "ROBOT", severity: .critical, cve: ["CVE-2017-13099"],
                                 check: .notRun("not implemented yet")))
-        return WeaknessScan(features: probe.features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp,
+        return WeaknessScan(features: features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp,
                             sctsInTLSExtension: probe.scts)
     }
 

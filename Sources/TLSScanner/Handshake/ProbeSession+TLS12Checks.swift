@@ -1,0 +1,125 @@
+import NIOCore
+import TLSWire
+
+/// The checks that need a completed TLS 1.2 handshake: session resumption and client-initiated
+/// renegotiation. At most four connections: two full handshakes (one keeps its session ID, the other
+/// its ticket and then tries to renegotiate), then one offering the session ID and one the ticket.
+extension ProbeSession {
+    struct TLS12Checks: Sendable {
+        var resumption: CheckStatus
+        var sessionIDResumption: Bool?
+        var ticketResumption: Bool?
+        var clientRenegotiation: Finding
+    }
+
+    /// One connection of our TLS 1.2 client under both caps; one retry when it could not connect.
+    func handshake12(_ configuration: TLS12ClientStateMachine.Configuration) async -> TLS12HandshakeResult {
+        let client = TLS12Client(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
+        var attempt = 0
+        while true {
+            let result = await scanner.global.withPermit {
+                await self.perHost.withPermit {
+                    self.counter.withLockedValue { $0 += 1 }
+                    return await client.run(self.address, configuration)
+                }
+            }
+            guard result.error?.code == .connection, result.serverHello == nil, attempt < options.retries else { return result }
+            attempt += 1
+            try? await Task.sleep(for: .milliseconds(100 * attempt))
+        }
+    }
+
+    func tls12Checks(_ protocols: [ProtocolResult]) async -> TLS12Checks {
+        var renegotiation = Finding("client_renegotiation", "Client-initiated renegotiation", severity: .medium)
+        func skipped(_ status: CheckStatus, renegotiation reneg: CheckStatus? = nil) -> TLS12Checks {
+            renegotiation.check = reneg ?? status
+            return TLS12Checks(resumption: status, clientRenegotiation: renegotiation)
+        }
+        let supported = protocols.filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
+        guard let p12 = protocols.first(where: { $0.version == ProtocolVersion.tls12.name }), p12.supported == true else {
+            if supported == [.tls13] {
+                return skipped(.notRun("TLS 1.3 resumption (PSK) needs a TLS 1.3 key schedule; our handshake client speaks TLS 1.2 only"),
+                               renegotiation: .notApplicable("TLS 1.3 has no renegotiation and no version below it is offered"))
+            }
+            if supported.isEmpty { return skipped(.notApplicable("no protocol version is offered")) }
+            return skipped(.notRun("TLS 1.2 is not offered; our handshake client speaks TLS 1.2 only"))
+        }
+        let suites = p12.cipherSuites.compactMap(\.suite).filter { TLS12SuiteParameters.forSuite($0) != nil }
+        guard !suites.isEmpty else {
+            return skipped(.notRun("TLS 1.2 is offered without ECDHE with AES-GCM (0xC02B, 0xC02C, 0xC02F, 0xC030), "
+                + "the only suites our handshake client speaks"))
+        }
+
+        // Two full handshakes. OpenSSL (ssl_generate_session_id) gives a TLS 1.2 session no ID when
+        // it issues a ticket, so session IDs are asked for without session_ticket, and tickets on a
+        // second connection, which also tries renegotiating (a ticket does not depend on the
+        // server's cache, so a renegotiation cut short cannot spoil it).
+        var config = TLS12ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
+        config.requestTicket = false
+        let plain = config
+        var ticketing = plain
+        ticketing.requestTicket = true
+        ticketing.renegotiate = true
+        async let plainResult = handshake12(plain)
+        async let ticketingResult = handshake12(ticketing)
+        let (first, second) = await (plainResult, ticketingResult)
+        guard first.established || second.established else {
+            let why = "our full TLS 1.2 handshake failed: \(first.error?.detail ?? second.error?.detail ?? "no result")"
+            return skipped(.error(why))
+        }
+
+        // Resumption: the ServerHello must echo the offered ID and the abbreviated handshake must
+        // complete (the server's Finished verifies under keys from the saved master secret).
+        func resume(_ r: TLS12HandshakeResult, _ how: (TLS12Session) -> TLS12ClientStateMachine.Resumption?) async -> TLS12HandshakeResult? {
+            guard let session = r.session, let resumption = how(session) else { return nil }
+            var c = plain
+            c.resume = resumption
+            return await handshake12(c)
+        }
+        async let idResult = resume(first) { $0.sessionID.isEmpty ? nil : .sessionID($0) }
+        async let ticketResult = resume(second) { $0.ticket == nil ? nil : .ticket($0) }
+        let (id, ticket) = await (idResult, ticketResult)
+
+        var errors: [String] = []
+        func judge(_ full: TLS12HandshakeResult, _ r: TLS12HandshakeResult?, _ what: String) -> Bool? {
+            guard full.established else {
+                errors.append("\(what): the full handshake failed: \(full.error?.detail ?? "no result")")
+                return nil
+            }
+            guard let r else { return false } // no session ID, or no ticket, was given
+            if r.resumed && r.established { return true }
+            if r.resumptionDeclined { return false }
+            errors.append("\(what): \(r.error?.detail ?? "no result")")
+            return nil
+        }
+        let sessionID = judge(first, id, "session-ID resumption")
+        let ticketResumed = judge(second, ticket, "ticket resumption")
+        let resumption: CheckStatus = errors.isEmpty ? .completed : .error(errors.joined(separator: "; "))
+
+        // Renegotiation.
+        let reneg = second
+        let legacy = reneg.secureRenegotiation ? ""
+            : " The server does not support secure renegotiation (RFC 5746; see secure_renegotiation), so the hello was a legacy one."
+        let hello = "after a full TLS 1.2 handshake, an encrypted ClientHello"
+            + (reneg.secureRenegotiation ? " (renegotiation_info carrying our verify_data)" : "")
+        switch reneg.renegotiation {
+        case .serverHello?:
+            renegotiation.vulnerable = true
+            renegotiation.evidence = "\(hello) got a ServerHello: the server renegotiates at a client's request, "
+                + "and every renegotiation costs it a new key exchange (a denial-of-service lever)." + legacy
+        case .alert(let alert)?:
+            renegotiation.vulnerable = false
+            renegotiation.evidence = "\(hello) was refused with a \(alert.level) \(alert.alertDescription) alert." + legacy
+        case .closed?:
+            renegotiation.vulnerable = false
+            renegotiation.evidence = "\(hello) made the server close the connection." + legacy
+        case .ignored?:
+            renegotiation.vulnerable = false
+            renegotiation.evidence = "\(hello) got no answer within \(seconds(options.readTimeout)) s: the server ignores it." + legacy
+        case nil:
+            renegotiation.check = .error("the handshake before renegotiating failed: \(reneg.error?.detail ?? "no result")")
+        }
+        return TLS12Checks(resumption: resumption, sessionIDResumption: sessionID, ticketResumption: ticketResumed,
+                           clientRenegotiation: renegotiation)
+    }
+}

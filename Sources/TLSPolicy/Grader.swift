@@ -31,7 +31,11 @@ public enum Grader {
         // 2. Key exchange: the weakest of the certificate key and the ephemeral parameters.
         let suites = t.protocols.filter { $0.supported == true }.flatMap { $0.cipherSuites.compactMap { $0.suite?.info } }
         var kx: [(Int, String)] = []
-        for chain in t.certificates?.chains ?? [] {
+        // A client that sends SNI never sees a chain served only without it (a server's default
+        // certificate): with a name asked for, only the chains served for it are graded, as SSL Labs
+        // and testssl.sh do.
+        let chains = gradedChains(t)
+        for chain in chains {
             guard let leaf = chain.analysis.certificates.first else { continue }
             if leaf.keyType == "RSA" { kx.append((rsaScore(leaf.keyBits), "\(leaf.keyBits)-bit RSA certificate key")) }
             else if leaf.keyType == "ECDSA" || leaf.keyType == "Ed25519" { kx.append((ecScore(leaf.keyBits), "\(leaf.keyBits)-bit \(leaf.keyType) certificate key")) }
@@ -63,8 +67,11 @@ public enum Grader {
         if let w = weakestKx, w.0 <= 40 { cap("F", "key exchange too weak: \(w.1)") }
         if suites.contains(where: { $0.isExport }) { cap("F", "export suites are offered (FREAK)") }
         if let weakest = suites.filter({ $0.bits < 112 }).first { cap("F", "a suite under 112 bits is offered (\(weakest.ianaName))") }
-        if t.certificates?.chains.contains(where: { $0.analysis.certificates.first?.signatureAlgorithm.lowercased().contains("md5") == true }) == true {
-            cap("F", "the certificate is signed with MD5")
+        if let weak = chains.compactMap({ $0.analysis.certificates.first?.signatureAlgorithm }).first(where: { alg in
+            let a = alg.lowercased()
+            return a.contains("md5") || a.contains("md2")
+        }) {
+            cap("F", "the certificate is signed with \(weak.lowercased().contains("md2") ? "MD2" : "MD5") (\(weak))")
         }
         if vulnerable("heartbleed") { cap("F", "vulnerable to Heartbleed") }
         if vulnerable("ccs_injection") { cap("F", "vulnerable to the OpenSSL CCS injection") }
@@ -84,7 +91,6 @@ public enum Grader {
         if !suites.contains(where: { $0.forwardSecrecy && !$0.isAnonymous }) { cap("B", "no forward secrecy") }
         if !suites.contains(where: { $0.isAEAD }) { cap("B", "no AEAD suite") }
         if let w = weakestKx, w.0 > 40, w.0 <= 80 { cap("B", "key exchange under 2048 bits: \(w.1)") }
-        let chains = t.certificates?.chains ?? []
         if chains.contains(where: { $0.analysis.trustProblems.contains { $0.hasPrefix("intermediate missing") } }) {
             cap("B", "the certificate chain is incomplete (intermediate missing)")
         }
@@ -95,7 +101,9 @@ public enum Grader {
                 let why = a.trustProblems.first { !$0.hasPrefix("intermediate missing") }
                 if let why { cap("T", "certificate not trusted: \(why)") }
             }
-            if a.certificates.first?.weakSignature == true { cap("T", "the certificate is signed with SHA-1") }
+            if let leaf = a.certificates.first, leaf.weakSignature, leaf.signatureAlgorithm.lowercased().contains("sha1") {
+                cap("T", "the certificate is signed with SHA-1 (\(leaf.signatureAlgorithm))")
+            }
             if a.hostnameMatches == false { cap("M", a.hostnameProblem ?? "certificate name mismatch") }
         }
         // No A+.
@@ -128,6 +136,15 @@ public enum Grader {
             grade: trustCap?.grade ?? computed, gradeIgnoringTrust: trustCap == nil ? nil : computed,
             score: failedScore ? nil : score, protocolScore: protocolScore, keyExchangeScore: keyExchangeScore,
             cipherScore: cipherScoreValue, caps: caps, warnings: warnings, notEvaluated: notEvaluated, criteria: criteria)
+    }
+
+    /// The chains a client asking for the target's name gets: when SNI was sent, those served for it
+    /// (a chain seen only without SNI is the server's default for other names).
+    static func gradedChains(_ t: TargetReport) -> [ServedChain] {
+        let all = t.certificates?.chains ?? []
+        guard t.sni != nil else { return all }
+        let withSNI = all.filter { $0.servedFor.contains { !$0.hasSuffix("no SNI") } }
+        return withSNI.isEmpty ? all : withSNI
     }
 
     static func rank(_ g: String) -> Int { order.firstIndex(of: g) ?? order.count }

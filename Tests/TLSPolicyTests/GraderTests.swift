@@ -181,6 +181,29 @@ struct GraderTests {
         #expect(hasCap(g, "A", "TLS_FALLBACK_SCSV"))
     }
 
+    @Test func defaultCertificateForOtherNamesIsNotGraded() throws {
+        // nginx-style: the right certificate for the SNI asked, another one for clients without SNI.
+        var t = Fixture().report()
+        var other = t.certificates!.chains[0]
+        other.servedFor = ["TLSv1.2, RSA suites, no SNI"]
+        other.analysis.hostnameMatches = false
+        other.analysis.hostnameProblem = "name mismatch: served for other.example, asked for example.com"
+        t.certificates!.chains[0].servedFor = ["TLSv1.2, default suites, SNI example.com"]
+        t.certificates!.chains.append(other)
+        #expect(Grader.grade(t)?.grade == "A+")
+        // Without SNI the default certificate is what clients get.
+        t.sni = nil
+        #expect(Grader.grade(t)?.grade == "M")
+    }
+
+    @Test func md2IsF() throws {
+        var f = Fixture()
+        f.signature = "md2WithRSAEncryption"
+        let g = try grade(f)
+        #expect(g.caps.contains { $0.grade == "F" && $0.reason.contains("MD2") })
+        #expect(!g.caps.contains { $0.reason.contains("SHA-1") })
+    }
+
     @Test func unscannedTargetHasNoGrade() {
         var t = Fixture().report()
         t.status = .error("connection refused")

@@ -52,6 +52,7 @@ struct WeaknessTests {
             #expect(f.heartbeat == false)
             #expect(f.resumption == .completed, "\(f.resumption.reason ?? "")")
             #expect(f.sessionIDResumption == true)
+            #expect(f.sessionIDs == true)
             #expect(f.ticketResumption == true)
             #expect(f.earlyData.status == .notRun)
             // OpenSSL's automatic DH parameters are a published group of ≥2048 bits.

@@ -42,7 +42,8 @@ public struct FeatureReport: Codable, Sendable {
     public var secureRenegotiation: Bool?
     /// The server announced it will issue a session ticket (RFC 5077).
     public var sessionTickets: Bool?
-    /// The server gave the session an ID (the precondition for session-ID resumption).
+    /// The server gave the session an ID (the precondition for session-ID resumption), on the
+    /// feature probe or on our TLS 1.2 handshake without session_ticket.
     public var sessionIDs: Bool?
     /// A stapled OCSP response came with the certificate.
     public var ocspStapling: Bool?

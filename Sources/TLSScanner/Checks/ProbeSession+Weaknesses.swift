@@ -39,6 +39,9 @@ extension ProbeSession {
         features.resumption = tls12.resumption
         features.sessionIDResumption = tls12.sessionIDResumption
         features.ticketResumption = tls12.ticketResumption
+        // The feature probe offers session_ticket, and OpenSSL then gives no session ID; a hello
+        // without it (ours) shows whether the server hands out IDs at all.
+        if tls12.sessionIDGiven == true { features.sessionIDs = true }
         features.earlyData = supported.contains(.tls13)
             ? .notRun("0-RTT needs a TLS 1.3 handshake and a resumption ticket under our own key schedule; "
                 + "our handshake client speaks TLS 1.2 only")

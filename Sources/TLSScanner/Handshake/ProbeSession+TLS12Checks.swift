@@ -9,6 +9,8 @@ extension ProbeSession {
         var resumption: CheckStatus
         var sessionIDResumption: Bool?
         var ticketResumption: Bool?
+        /// The full handshake without session_ticket got a session ID (nil: it did not complete).
+        var sessionIDGiven: Bool?
         var clientRenegotiation: Finding
     }
 
@@ -120,6 +122,6 @@ extension ProbeSession {
             renegotiation.check = .error("the handshake before renegotiating failed: \(reneg.error?.detail ?? "no result")")
         }
         return TLS12Checks(resumption: resumption, sessionIDResumption: sessionID, ticketResumption: ticketResumed,
-                           clientRenegotiation: renegotiation)
+                           sessionIDGiven: first.session.map { !$0.sessionID.isEmpty }, clientRenegotiation: renegotiation)
     }
 }

@@ -110,7 +110,7 @@ struct TLS12ClientIntegrationTests {
 }
 
 /// Hostile peers: bytes crafted to break the handshake end it with a clear error, quickly.
-@Suite("TLS 1.2 client against hostile servers", .serialized)
+@Suite("TLS 1.2 client against hostile servers", .serialized, .timeLimit(.minutes(1)))
 struct TLS12HostileServerTests {
     /// ServerHello, Certificate, ServerKeyExchange, ServerHelloDone as one record, with `mangle` applied.
     static func flight(mangleSKE: Bool = false, thenCCSAndGarbage: Bool = false) throws -> [UInt8] {
@@ -143,11 +143,11 @@ struct TLS12HostileServerTests {
     func run(_ reply: [UInt8]) async throws -> TLS12HandshakeResult {
         let server = try PlainTCPServer.start(replyBytes: reply)
         defer { server.stop() }
+        // No wall-clock bound here: on a loaded 2-core machine it measures the test run, not the
+        // client. Each case asserts the specific error (a parse error cannot come from a deadline),
+        // and the suite's time limit catches a hang.
         let client = TLS12Client(connectTimeout: .seconds(2), readTimeout: .seconds(2))
-        let started = ContinuousClock.now
-        let r = await client.run(try SocketAddress(ipAddress: "127.0.0.1", port: server.port), .init())
-        #expect(ContinuousClock.now - started < .seconds(10)) // read deadline 2 s; the rest is slack for a loaded machine
-        return r
+        return await client.run(try SocketAddress(ipAddress: "127.0.0.1", port: server.port), .init())
     }
 
     @Test func truncatedServerKeyExchange() async throws {

@@ -66,13 +66,20 @@ public final class Gateway: Sendable {
     public func start() async throws {
         let configuration = core.runtime.configuration
         for listener in configuration.listeners {
-            let channel = try await bindListener(listener)
+            let channel: Channel
+            do {
+                channel = try await bindListener(listener)
+            } catch {
+                throw GatewayError.cannotListen(listener.name, host: listener.host, port: listener.port, error)
+            }
             servers.withLockedValue { $0.listeners.append((listener.name, channel)) }
             core.logger.info("listening", metadata: ["listener": "\(listener.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
         if let admin = configuration.admin {
             let core = self.core
-            let channel = try await ServerBootstrap(group: group)
+            let channel: Channel
+            do {
+                channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -81,6 +88,9 @@ public final class Gateway: Sendable {
                     }
                 }
                 .bind(host: admin.host, port: admin.port).get()
+            } catch {
+                throw GatewayError.cannotListen("admin", host: admin.host, port: admin.port, error)
+            }
             servers.withLockedValue { $0.admin = channel }
             core.logger.info("admin listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }

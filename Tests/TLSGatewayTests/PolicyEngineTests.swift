@@ -58,6 +58,14 @@ struct PolicyEngineTests {
         #expect(explained.explains)
     }
 
+    @Test("SSL 3.0 is refused in every mode: nothing can serve it")
+    func sslv3() {
+        let d = engine(at: Dates.grace).decide(facts(.sslv3))
+        #expect(d.action == .refuse)
+        #expect(d.rule == "default.minimumVersion")
+        #expect(d.isLegacyClient)
+    }
+
     @Test("observe allows without headers; enforce refuses", arguments: [PolicyMode.observe, .enforce])
     func modes(mode: PolicyMode) {
         var p = Self.provider

@@ -46,6 +46,13 @@ public struct PolicyEngine: Sendable {
 
         // A legacy client from here on.
         decision.isLegacyClient = true
+        if facts.maxOfferedVersion < .tls10 {
+            // SSL 3.0 and older: no context of ours can serve it (RFC 7568), whatever the mode.
+            decision.action = .refuse
+            decision.mode = PolicyMode.enforce.rawValue
+            decision.detail = "\(offered) cannot be served (RFC 7568)"
+            return decision
+        }
         decision.action = .legacy
         decision.addsDeprecationHeaders = true
         let below = "\(offered) is below the minimum \(policy.minimumVersion.displayName)"

@@ -126,6 +126,7 @@ struct PolicyEngineTests {
         noSNI.mode = .enforce
         let e = engine(at: Dates.grace, hosts: ["legacy.example.com": legacyHost, "*.internal.example.com": wildcard], noSNI: noSNI)
         #expect(e.decide(facts(.tls10, sni: "legacy.example.com")).rule == "hosts[legacy.example.com].mode=observe")
+        #expect(e.decide(facts(.tls10, sni: "Legacy.Example.com.")).rule == "hosts[legacy.example.com].mode=observe")
         #expect(e.decide(facts(.tls12, sni: "db.internal.example.com")).action == .legacy)
         #expect(e.decide(facts(.tls12, sni: "a.b.internal.example.com")).policy.name == "default")
         let none = e.decide(facts(.tls10, sni: nil))

@@ -47,6 +47,11 @@ final class TestTLSClient: Sendable {
         return try await promise.futureResult.get()
     }
 
+    /// Sends raw bytes (a partial request, say) without waiting for an answer.
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text)).get()
+    }
+
     var isActive: Bool { channel.isActive }
 
     /// Resolves when the connection is closed.

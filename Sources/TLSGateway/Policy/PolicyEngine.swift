@@ -27,7 +27,8 @@ public struct PolicyEngine: Sendable {
 
     /// The policy that governs a server name (nil: the client sent none).
     public func policy(for serverName: String?) -> HostPolicy {
-        guard let name = serverName?.lowercased(), !name.isEmpty else { return noSNIPolicy ?? defaultPolicy }
+        guard var name = serverName?.lowercased(), !name.isEmpty else { return noSNIPolicy ?? defaultPolicy }
+        if name.hasSuffix(".") { name.removeLast() }  // the absolute form names the same host
         if let exact = hostPolicies[name] { return exact }
         if let dot = name.firstIndex(of: "."), let wildcard = hostPolicies["*" + name[dot...]] { return wildcard }
         return defaultPolicy

@@ -360,8 +360,21 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
-            // Idle between requests: close. A request in progress is bounded by the upstream timeouts.
-            if case .idle = phase {
+            // No bytes either way for the idle timeout. Waiting for the response head is the
+            // response timeout's business; anything else idle that long (between requests, a
+            // client that stopped sending its body, an upstream that stopped mid-body) is closed.
+            let waitingForHead: Bool = if case .proxying = phase, exchange?.requestEnded == true, exchange?.responseStarted == false { true } else { false }
+            if !waitingForHead {
+                if case .proxying(let connection) = phase {
+                    connection.handler.delegate = nil
+                    connection.channel.close(promise: nil)
+                    if exchange?.responseStarted == true {
+                        recordExchange(outcome: "upstream-stalled")
+                    } else {
+                        exchange?.status = 408
+                        recordExchange(outcome: "client-stalled")
+                    }
+                }
                 phase = .closed
                 context.close(promise: nil)
             }

@@ -119,6 +119,11 @@ public final class Gateway: Sendable {
     /// new connections; open connections keep what they negotiated. Listener addresses, the admin
     /// address and the record database are fixed at start.
     public func reload(_ configuration: GatewayConfiguration) throws(GatewayConfigError) {
+        let current = core.runtime.configuration
+        if current.listeners != configuration.listeners || current.admin != configuration.admin
+            || current.records.databasePath != configuration.records.databasePath {
+            core.logger.warning("listener, admin and database addresses take effect only after a restart")
+        }
         do {
             let next = generation.withLockedValue { $0 + 1 }
             let runtime = try GatewayRuntime(configuration: configuration, clock: clock, generation: next)

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// A TLS client connection that stays open between requests (swift-nio-ssl), for tests that
 /// need one connection to outlive a reload or to be in flight during a drain.
@@ -20,16 +21,23 @@ final class TestTLSClient: Sendable {
         tls.certificateVerification = .none
         tls.applicationProtocols = ["http/1.1"]
         let context = try NIOSSLContext(configuration: tls)
-        let collector = Collector()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
-                    try channel.pipeline.syncOperations.addHandler(collector)
+        let collector = Collector(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let channel: Channel
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        try channel.pipeline.syncOperations.addHandler(collector)
+                    }
                 }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        // The first request completes the handshake; the certificate is known once it is done.
+                .connect(host: "127.0.0.1", port: port).get()
+        } catch {
+            collector.handshakeDone.fail(error)  // every promise completes, or NIO traps in debug
+            throw error
+        }
+        // The certificate is known once the handshake is done.
+        try await collector.handshakeDone.futureResult.get()
         let certificate = try await channel.nioSSL_peerCertificate().get()
         return (TestTLSClient(channel: channel, collector: collector), try certificate?.toDERBytes() ?? [])
     }
@@ -66,6 +74,14 @@ final class TestTLSClient: Sendable {
         typealias InboundIn = ByteBuffer
         private var buffer = ""
         private var waiting: EventLoopPromise<String>?
+        let handshakeDone: EventLoopPromise<Void>
+
+        init(eventLoop: EventLoop) { handshakeDone = eventLoop.makePromise() }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case TLSUserEvent.handshakeCompleted = event { handshakeDone.succeed() }
+            context.fireUserInboundEventTriggered(event)
+        }
 
         func expect(_ promise: EventLoopPromise<String>) {
             promise.futureResult.eventLoop.execute { self.waiting = promise; self.check() }
@@ -77,11 +93,13 @@ final class TestTLSClient: Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
+            handshakeDone.fail(ChannelError.eof)
             waiting?.fail(ChannelError.eof)
             waiting = nil
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
+            handshakeDone.fail(error)
             waiting?.fail(error)
             waiting = nil
             context.close(promise: nil)

@@ -36,10 +36,10 @@ final class TestTLSClient: Sendable {
             collector.handshakeDone.fail(error)  // every promise completes, or NIO traps in debug
             throw error
         }
-        // The certificate is known once the handshake is done.
-        try await collector.handshakeDone.futureResult.get()
-        let certificate = try await channel.nioSSL_peerCertificate().get()
-        return (TestTLSClient(channel: channel, collector: collector), try certificate?.toDERBytes() ?? [])
+        // The collector reads the certificate when the handshake completes, before the server
+        // could close an idle connection under the test's feet.
+        let certificate = try await collector.handshakeDone.futureResult.get()
+        return (TestTLSClient(channel: channel, collector: collector), certificate)
     }
 
     /// Sends one GET with keep-alive and returns the whole response text (Content-Length framed).
@@ -47,11 +47,17 @@ final class TestTLSClient: Sendable {
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: test-tls-client\r\n\r\n"
         let promise = channel.eventLoop.makePromise(of: String.self)
         collector.expect(promise)
-        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        // Every path completes the promise (NIO traps on a leaked one in debug builds).
         let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
             promise.fail(ChannelError.connectTimeout(.seconds(Int64(timeout))))
         }
-        defer { deadline.cancel() }
+        promise.futureResult.whenComplete { _ in deadline.cancel() }
+        do {
+            try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        } catch {
+            promise.fail(error)
+            throw error
+        }
         return try await promise.futureResult.get()
     }
 
@@ -74,17 +80,30 @@ final class TestTLSClient: Sendable {
         typealias InboundIn = ByteBuffer
         private var buffer = ""
         private var waiting: EventLoopPromise<String>?
-        let handshakeDone: EventLoopPromise<Void>
+        /// The peer certificate (DER), once the handshake is done.
+        let handshakeDone: EventLoopPromise<[UInt8]>
 
         init(eventLoop: EventLoop) { handshakeDone = eventLoop.makePromise() }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if case TLSUserEvent.handshakeCompleted = event { handshakeDone.succeed() }
+            if case TLSUserEvent.handshakeCompleted = event {
+                let certificate = (try? context.pipeline.syncOperations.nioSSL_peerCertificate()).flatMap { $0 }
+                handshakeDone.succeed((try? certificate?.toDERBytes()) ?? [])
+            }
             context.fireUserInboundEventTriggered(event)
         }
 
+        private var closed = false
+
         func expect(_ promise: EventLoopPromise<String>) {
-            promise.futureResult.eventLoop.execute { self.waiting = promise; self.check() }
+            promise.futureResult.eventLoop.execute {
+                if self.closed {
+                    promise.fail(ChannelError.eof)
+                } else {
+                    self.waiting = promise
+                    self.check()
+                }
+            }
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -93,6 +112,7 @@ final class TestTLSClient: Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
+            closed = true
             handshakeDone.fail(ChannelError.eof)
             waiting?.fail(ChannelError.eof)
             waiting = nil

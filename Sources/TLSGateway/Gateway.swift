@@ -66,13 +66,20 @@ public final class Gateway: Sendable {
     public func start() async throws {
         let configuration = core.runtime.configuration
         for listener in configuration.listeners {
-            let channel = try await bindListener(listener)
+            let channel: Channel
+            do {
+                channel = try await bindListener(listener)
+            } catch {
+                throw GatewayError.cannotListen(listener.name, host: listener.host, port: listener.port, error)
+            }
             servers.withLockedValue { $0.listeners.append((listener.name, channel)) }
             core.logger.info("listening", metadata: ["listener": "\(listener.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
         if let admin = configuration.admin {
             let core = self.core
-            let channel = try await ServerBootstrap(group: group)
+            let channel: Channel
+            do {
+                channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -81,6 +88,9 @@ public final class Gateway: Sendable {
                     }
                 }
                 .bind(host: admin.host, port: admin.port).get()
+            } catch {
+                throw GatewayError.cannotListen("admin", host: admin.host, port: admin.port, error)
+            }
             servers.withLockedValue { $0.admin = channel }
             core.logger.info("admin listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
@@ -109,6 +119,11 @@ public final class Gateway: Sendable {
     /// new connections; open connections keep what they negotiated. Listener addresses, the admin
     /// address and the record database are fixed at start.
     public func reload(_ configuration: GatewayConfiguration) throws(GatewayConfigError) {
+        let current = core.runtime.configuration
+        if current.listeners != configuration.listeners || current.admin != configuration.admin
+            || current.records.databasePath != configuration.records.databasePath {
+            core.logger.warning("listener, admin and database addresses take effect only after a restart")
+        }
         do {
             let next = generation.withLockedValue { $0 + 1 }
             let runtime = try GatewayRuntime(configuration: configuration, clock: clock, generation: next)

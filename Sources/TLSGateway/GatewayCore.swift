@@ -56,11 +56,13 @@ final class GatewayCore: Sendable {
         state.recorded = true
         metrics.handshake(version: version, outcome: outcome, rule: rule)
         let record = state.record(outcome: outcome, rule: rule, mode: mode, negotiatedVersion: negotiatedVersion, alpn: alpn, detail: detail)
-        logger.info("connection", metadata: [
+        // Legacy clients and refusals are what an operator watches during a sunset: one level up.
+        let level: Logger.Level = (mode == nil || mode == "modern") && outcome.hasPrefix("accepted") ? .info : .notice
+        logger.log(level: level, "connection", metadata: [
             "connection": "\(record.id)", "client": "\(record.clientAddress):\(record.clientPort)",
             "sni": "\(record.serverName ?? "-")", "max_offered": "\(record.maxOfferedVersion ?? "-")",
             "negotiated": "\(record.negotiatedVersion ?? "-")", "suite": "\(record.cipherSuite ?? "-")",
-            "ja4": "\(record.ja4 ?? "-")", "outcome": "\(outcome)", "rule": "\(rule)",
+            "ja4": "\(record.ja4 ?? "-")", "outcome": "\(outcome)", "rule": "\(rule)", "mode": "\(mode ?? "-")",
         ])
         telemetry?.record(.connection(record))
     }

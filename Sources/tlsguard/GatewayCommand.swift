@@ -81,7 +81,7 @@ struct GatewayCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            FileHandle.standardError.write(Data("tlsguard: gateway failed: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("tlsguard: \(path): gateway failed: \(error)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -139,7 +139,7 @@ struct GatewayProxyTests {
 
     @Test("timeouts: a partial hello, a stalled handshake and an idle keep-alive connection are closed")
     func timeouts() async throws {
-        let yaml = providerYAML + "\ntls: {helloTimeout: 300ms}\nidleTimeout: 400ms\n"
+        let yaml = providerYAML + "\ntls: {helloTimeout: 300ms}\nidleTimeout: 1s\n"
         try await withGateway(yaml: yaml) { h in
             let started = Date()
             // Three bytes of a record header, then silence.
@@ -152,11 +152,16 @@ struct GatewayProxyTests {
             // Keep-alive: one request, then idle.
             let (client, _) = try await TestTLSClient.connect(port: h.port)
             #expect(try await client.get("/once").hasPrefix("HTTP/1.1 200"))
-            try await Task.sleep(nanoseconds: 1_000_000_000)
+            // A client that stops in the middle of its request body.
+            let (stalled, _) = try await TestTLSClient.connect(port: h.port)
+            try await stalled.send("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n0123456789")
+            try await Task.sleep(nanoseconds: 2_500_000_000)
             #expect(!client.isActive, "closed after the idle timeout")
-            let records = try await h.waitForConnections(3)
-            #expect(records.map(\.rule) == ["sniffer.timeout", "default.minimumVersion", "default.minimumVersion"])
-            #expect(records.map(\.outcome) == ["abandoned", "abandoned", "accepted"])
+            #expect(!stalled.isActive, "a stalled upload is closed too")
+            #expect(try h.requests().last?.outcome == "client-stalled")
+            let records = try await h.waitForConnections(4)
+            #expect(records.map(\.rule) == ["sniffer.timeout", "default.minimumVersion", "default.minimumVersion", "default.minimumVersion"])
+            #expect(records.map(\.outcome) == ["abandoned", "abandoned", "accepted", "accepted"])
             #expect(records[1].serverName == "stall.example.com")
         }
     }

@@ -38,12 +38,14 @@ struct GatewayReloadTests {
 
     @Test("shutdown drains: an in-flight request completes, idle connections close, records are flushed")
     func drain() async throws {
-        let harness = try await GatewayHarness.start(yaml: providerYAML)
+        let harness = try await GatewayHarness.start(yaml: providerYAML.replacingOccurrences(of: "responseTimeout: 2s", with: "responseTimeout: 20s"))
         let (busy, _) = try await TestTLSClient.connect(port: harness.port)
         let (idle, _) = try await TestTLSClient.connect(port: harness.port)
         _ = try await idle.get("/warm")
-        async let slow = busy.get("/slow?ms=1500")
-        try await Task.sleep(nanoseconds: 200_000_000)
+        let before = harness.upstream!.requestCount
+        async let slow = busy.get("/slow?ms=3000", timeout: 30)
+        // Drain once the upstream holds the request, not after a guessed delay: test threads can be late.
+        while harness.upstream!.requestCount == before { try await Task.sleep(nanoseconds: 5_000_000) }
         await harness.gateway.shutdown(drainTimeout: .seconds(10))
         let response = try await slow
         #expect(response.hasPrefix("HTTP/1.1 200"))

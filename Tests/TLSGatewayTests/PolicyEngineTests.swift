@@ -58,6 +58,14 @@ struct PolicyEngineTests {
         #expect(explained.explains)
     }
 
+    @Test("SSL 3.0 is refused in every mode: nothing can serve it")
+    func sslv3() {
+        let d = engine(at: Dates.grace).decide(facts(.sslv3))
+        #expect(d.action == .refuse)
+        #expect(d.rule == "default.minimumVersion")
+        #expect(d.isLegacyClient)
+    }
+
     @Test("observe allows without headers; enforce refuses", arguments: [PolicyMode.observe, .enforce])
     func modes(mode: PolicyMode) {
         var p = Self.provider
@@ -118,6 +126,7 @@ struct PolicyEngineTests {
         noSNI.mode = .enforce
         let e = engine(at: Dates.grace, hosts: ["legacy.example.com": legacyHost, "*.internal.example.com": wildcard], noSNI: noSNI)
         #expect(e.decide(facts(.tls10, sni: "legacy.example.com")).rule == "hosts[legacy.example.com].mode=observe")
+        #expect(e.decide(facts(.tls10, sni: "Legacy.Example.com.")).rule == "hosts[legacy.example.com].mode=observe")
         #expect(e.decide(facts(.tls12, sni: "db.internal.example.com")).action == .legacy)
         #expect(e.decide(facts(.tls12, sni: "a.b.internal.example.com")).policy.name == "default")
         let none = e.decide(facts(.tls10, sni: nil))

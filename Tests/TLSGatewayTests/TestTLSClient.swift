@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// A TLS client connection that stays open between requests (swift-nio-ssl), for tests that
 /// need one connection to outlive a reload or to be in flight during a drain.
@@ -20,18 +21,25 @@ final class TestTLSClient: Sendable {
         tls.certificateVerification = .none
         tls.applicationProtocols = ["http/1.1"]
         let context = try NIOSSLContext(configuration: tls)
-        let collector = Collector()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
-                    try channel.pipeline.syncOperations.addHandler(collector)
+        let collector = Collector(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let channel: Channel
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        try channel.pipeline.syncOperations.addHandler(collector)
+                    }
                 }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        // The first request completes the handshake; the certificate is known once it is done.
-        let certificate = try await channel.nioSSL_peerCertificate().get()
-        return (TestTLSClient(channel: channel, collector: collector), try certificate?.toDERBytes() ?? [])
+                .connect(host: "127.0.0.1", port: port).get()
+        } catch {
+            collector.handshakeDone.fail(error)  // every promise completes, or NIO traps in debug
+            throw error
+        }
+        // The collector reads the certificate when the handshake completes, before the server
+        // could close an idle connection under the test's feet.
+        let certificate = try await collector.handshakeDone.futureResult.get()
+        return (TestTLSClient(channel: channel, collector: collector), certificate)
     }
 
     /// Sends one GET with keep-alive and returns the whole response text (Content-Length framed).
@@ -39,12 +47,23 @@ final class TestTLSClient: Sendable {
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: test-tls-client\r\n\r\n"
         let promise = channel.eventLoop.makePromise(of: String.self)
         collector.expect(promise)
-        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        // Every path completes the promise (NIO traps on a leaked one in debug builds).
         let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
             promise.fail(ChannelError.connectTimeout(.seconds(Int64(timeout))))
         }
-        defer { deadline.cancel() }
+        promise.futureResult.whenComplete { _ in deadline.cancel() }
+        do {
+            try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        } catch {
+            promise.fail(error)
+            throw error
+        }
         return try await promise.futureResult.get()
+    }
+
+    /// Sends raw bytes (a partial request, say) without waiting for an answer.
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text)).get()
     }
 
     var isActive: Bool { channel.isActive }
@@ -61,9 +80,30 @@ final class TestTLSClient: Sendable {
         typealias InboundIn = ByteBuffer
         private var buffer = ""
         private var waiting: EventLoopPromise<String>?
+        /// The peer certificate (DER), once the handshake is done.
+        let handshakeDone: EventLoopPromise<[UInt8]>
+
+        init(eventLoop: EventLoop) { handshakeDone = eventLoop.makePromise() }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case TLSUserEvent.handshakeCompleted = event {
+                let certificate = (try? context.pipeline.syncOperations.nioSSL_peerCertificate()).flatMap { $0 }
+                handshakeDone.succeed((try? certificate?.toDERBytes()) ?? [])
+            }
+            context.fireUserInboundEventTriggered(event)
+        }
+
+        private var closed = false
 
         func expect(_ promise: EventLoopPromise<String>) {
-            promise.futureResult.eventLoop.execute { self.waiting = promise; self.check() }
+            promise.futureResult.eventLoop.execute {
+                if self.closed {
+                    promise.fail(ChannelError.eof)
+                } else {
+                    self.waiting = promise
+                    self.check()
+                }
+            }
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -72,11 +112,14 @@ final class TestTLSClient: Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
+            closed = true
+            handshakeDone.fail(ChannelError.eof)
             waiting?.fail(ChannelError.eof)
             waiting = nil
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
+            handshakeDone.fail(error)
             waiting?.fail(error)
             waiting = nil
             context.close(promise: nil)

@@ -15,29 +15,34 @@ final class TestUpstream: Sendable {
     let port: Int
     private let channel: Channel
     private let counter: NIOLockedBox
+    private let requests: NIOLockedBox
 
-    private init(port: Int, channel: Channel, counter: NIOLockedBox) {
+    private init(port: Int, channel: Channel, counter: NIOLockedBox, requests: NIOLockedBox) {
         self.port = port
         self.channel = channel
         self.counter = counter
+        self.requests = requests
     }
 
     /// How many TCP connections the upstream accepted.
     var connectionCount: Int { counter.value }
+    /// How many request heads it has received.
+    var requestCount: Int { requests.value }
 
     static func start() async throws -> TestUpstream {
         let counter = NIOLockedBox()
+        let requests = NIOLockedBox()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 let number = counter.increment()
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler(connectionNumber: number))
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(connectionNumber: number, requests: requests))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return TestUpstream(port: channel.localAddress!.port!, channel: channel, counter: counter)
+        return TestUpstream(port: channel.localAddress!.port!, channel: channel, counter: counter, requests: requests)
     }
 
     func stop() async {
@@ -68,16 +73,21 @@ private final class EchoHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let connectionNumber: Int
+    let requests: NIOLockedBox
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     private var dropNext = false
 
-    init(connectionNumber: Int) { self.connectionNumber = connectionNumber }
+    init(connectionNumber: Int, requests: NIOLockedBox) {
+        self.connectionNumber = connectionNumber
+        self.requests = requests
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
+            _ = requests.increment()
             bodyBytes = 0
         case .body(let b):
             bodyBytes += b.readableBytes

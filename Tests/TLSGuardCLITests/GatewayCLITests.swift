@@ -72,6 +72,26 @@ struct GatewayCLITests {
         #expect(neither.stderr.contains("--config"))
     }
 
+    @Test("a listener address in use: exit 1 with a one-line reason")
+    func addressInUse() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 1)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        let (_, path) = try Self.makeConfig(port: port, upstreamPort: 8080)
+        let r = try CLI.run(["gateway", "--config", path, "--log-level", "critical"], timeout: 30)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("gateway failed: cannot listen on 127.0.0.1:\(port) (public): Address already in use"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+
     @Test("demo: the gateway part shows warn, the refusal after the cutoff, and the records")
     func demo() throws {
         let r = try CLI.run(["demo"])

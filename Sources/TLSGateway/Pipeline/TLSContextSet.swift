@@ -90,7 +90,8 @@ public final class TLSContextSet: Sendable {
 
     /// The context for a handshake: certificate by server name and key kind, floor by decision.
     public func context(serverName: String?, prefersECDSA: Bool, floor: Floor) -> NIOSSLContext {
-        let name = serverName?.lowercased()
+        var name = serverName?.lowercased()
+        if name?.hasSuffix(".") == true { name?.removeLast() }
         var candidates = entries.filter { entry in
             guard let name else { return false }
             return entry.hosts.contains { Self.hostMatches(pattern: $0, name: name) }

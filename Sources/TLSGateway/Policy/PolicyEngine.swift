@@ -27,7 +27,8 @@ public struct PolicyEngine: Sendable {
 
     /// The policy that governs a server name (nil: the client sent none).
     public func policy(for serverName: String?) -> HostPolicy {
-        guard let name = serverName?.lowercased(), !name.isEmpty else { return noSNIPolicy ?? defaultPolicy }
+        guard var name = serverName?.lowercased(), !name.isEmpty else { return noSNIPolicy ?? defaultPolicy }
+        if name.hasSuffix(".") { name.removeLast() }  // the absolute form names the same host
         if let exact = hostPolicies[name] { return exact }
         if let dot = name.firstIndex(of: "."), let wildcard = hostPolicies["*" + name[dot...]] { return wildcard }
         return defaultPolicy
@@ -46,6 +47,13 @@ public struct PolicyEngine: Sendable {
 
         // A legacy client from here on.
         decision.isLegacyClient = true
+        if facts.maxOfferedVersion < .tls10 {
+            // SSL 3.0 and older: no context of ours can serve it (RFC 7568), whatever the mode.
+            decision.action = .refuse
+            decision.mode = PolicyMode.enforce.rawValue
+            decision.detail = "\(offered) cannot be served (RFC 7568)"
+            return decision
+        }
         decision.action = .legacy
         decision.addsDeprecationHeaders = true
         let below = "\(offered) is below the minimum \(policy.minimumVersion.displayName)"

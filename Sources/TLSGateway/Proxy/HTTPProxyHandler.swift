@@ -90,6 +90,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // One flush per read burst, not per body part: fewer syscalls upstream.
+        if case .proxying(let connection) = phase { connection.channel.flush() }
+        context.fireChannelReadComplete()
+    }
+
     private func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let settings = runtime.configuration.records
         let apiKey = settings.apiKeyHeader.flatMap { head.headers.first(name: $0) }
@@ -141,8 +147,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             phase = .connecting(pending: pending)
         case .proxying(let connection):
             let isEnd: Bool = if case .end = part { true } else { false }
-            connection.channel.writeAndFlush(part, promise: nil)
-            if isEnd { startResponseTimer(connection) }
+            if isEnd {
+                connection.channel.writeAndFlush(part, promise: nil)
+                startResponseTimer(connection)
+            } else {
+                connection.channel.write(part, promise: nil)  // flushed at channelReadComplete
+            }
         case .idle, .answeredLocally, .closed:
             break
         }
@@ -206,9 +216,9 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             self.exchange = exchange
             let extra = exchange.warn ? notice().headers : []
             let out = ProxyHeaders.downstreamResponse(head, version: exchange.version, keepAlive: exchange.keepAlive, extra: extra)
-            context.writeAndFlush(wrapOutboundOut(.head(out)), promise: nil)
+            context.write(wrapOutboundOut(.head(out)), promise: nil)  // flushed at upstreamReadComplete
         case .body(let body):
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             if !context.channel.isWritable {
                 // Backpressure: stop reading upstream until the client drains.
                 connection.channel.setOption(.autoRead, value: false).whenComplete { _ in }
@@ -226,6 +236,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             }
             resumeReadsIfPossible(context: context)
         }
+    }
+
+    func upstreamReadComplete() {
+        // One flush (one TLS record batch, one syscall) per upstream read burst.
+        if case .proxying = phase { context?.flush() }
     }
 
     func upstreamClosed(error: Error?) {
@@ -360,8 +375,21 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
-            // Idle between requests: close. A request in progress is bounded by the upstream timeouts.
-            if case .idle = phase {
+            // No bytes either way for the idle timeout. Waiting for the response head is the
+            // response timeout's business; anything else idle that long (between requests, a
+            // client that stopped sending its body, an upstream that stopped mid-body) is closed.
+            let waitingForHead: Bool = if case .proxying = phase, exchange?.requestEnded == true, exchange?.responseStarted == false { true } else { false }
+            if !waitingForHead {
+                if case .proxying(let connection) = phase {
+                    connection.handler.delegate = nil
+                    connection.channel.close(promise: nil)
+                    if exchange?.responseStarted == true {
+                        recordExchange(outcome: "upstream-stalled")
+                    } else {
+                        exchange?.status = 408
+                        recordExchange(outcome: "client-stalled")
+                    }
+                }
                 phase = .closed
                 context.close(promise: nil)
             }

@@ -37,10 +37,6 @@ enum ProxyHeaders {
         let forwarded = headers["forwarded"].joined(separator: ", ")
         headers.remove(name: "forwarded")
         headers.add(name: "Forwarded", value: forwarded.isEmpty ? element : "\(forwarded), \(element)")
-        if head.method == .GET || head.method == .HEAD, head.headers.first(name: "content-length") == nil,
-           !head.headers.contains(name: "transfer-encoding") {
-            headers.remove(name: "content-length")
-        }
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
     }
 

@@ -4,6 +4,8 @@ import NIOHTTP1
 /// Receives what an upstream connection produces while it serves one request.
 protocol UpstreamDelegate: AnyObject {
     func upstreamReceived(_ part: HTTPClientResponsePart)
+    /// The end of one read burst: the time to flush what was written to the client.
+    func upstreamReadComplete()
     func upstreamClosed(error: Error?)
     func upstreamWritabilityChanged(writable: Bool)
 }
@@ -21,6 +23,11 @@ final class UpstreamConnectionHandler: ChannelInboundHandler {
         let part = unwrapInboundIn(data)
         if case .head(let head) = part { reusable = head.isKeepAlive }
         delegate?.upstreamReceived(part)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -57,18 +57,6 @@ final class TestBox<T: Sendable>: @unchecked Sendable {
     func get() -> T? { lock.lock(); defer { lock.unlock() }; return value }
 }
 
-func freeClosedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
 
 @Suite("tlsguard command line", .serialized)
 struct CLITests {
@@ -110,7 +98,7 @@ struct CLITests {
     }
 
     @Test func unreachableTargetExits2WithOneLine() throws {
-        let port = try freeClosedPort()
+        let port = try closedPort()
         let r = try CLI.run(["scan", "127.0.0.1:\(port)"])
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n")
@@ -120,7 +108,7 @@ struct CLITests {
 
     @Test func goodAndBadTargetsTogether() async throws {
         let server = try await DemoServer.start(.modern)
-        let port = try freeClosedPort()
+        let port = try closedPort()
         let r = try CLI.run(["scan", "127.0.0.1:\(port)", "127.0.0.1:\(server.port)", "--sni", "localhost", "--format", "json"])
         await server.stop()
         #expect(r.status == 2)

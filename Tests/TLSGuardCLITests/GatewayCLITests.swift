@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TestSupport
 import TLSDemo
 
 #if canImport(Glibc)
@@ -110,8 +111,8 @@ struct GatewayCLITests {
 
     @Test("runs: serves, reloads on SIGHUP, drains and exits 0 on SIGTERM, records kept")
     func runWithSignals() throws {
-        let port = try freeClosedPort()
-        let upstreamPort = try freeClosedPort()
+        let port = try TestSocket.freePort()
+        let upstreamPort = try closedPort()
         let (directory, path) = try Self.makeConfig(port: port, upstreamPort: upstreamPort)
         let process = Process()
         process.executableURL = CLI.binary

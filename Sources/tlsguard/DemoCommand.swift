@@ -8,7 +8,7 @@ import TLSScanner
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Scan two local TLS servers, then run the gateway in warn mode against TLS 1.3 and TLS 1.0 clients.",
-        discussion: """
+        discussion: helpText("""
             Needs nothing but this binary: the servers run in-process (swift-nio-ssl) with
             certificates made on the fly. The legacy one accepts TLS 1.0-1.3 with CBC suites, as a
             provider's old endpoint does before a TLS 1.0/1.1 cutoff; the modern one only TLS 1.2+.
@@ -17,7 +17,7 @@ struct Demo: AsyncParsableCommand {
             (TLS 1.2 minimum, cutoff in 30 days), a TLS 1.3 and a TLS 1.0 client, the TLS 1.0 client
             again with the gateway's clock moved past the cutoff, and the records they left.
             With --format json only the scan report is printed.
-            """
+            """)
     )
 
     @OptionGroup var output: OutputOptions

@@ -8,7 +8,7 @@ struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "Run the TLS deprecation gateway: terminate TLS, apply the version policy, proxy, record.",
-        discussion: """
+        discussion: helpText("""
             The gateway reads each ClientHello before TLS starts, decides per host name (minimum
             version, observe/warn/brownout/enforce, cutoff date, exceptions), then completes the
             handshake and proxies to the upstream, or refuses with a protocol_version alert. Every
@@ -20,7 +20,7 @@ struct GatewayCommand: AsyncParsableCommand {
             SIGHUP reloads the config file and certificates (open connections are kept); SIGTERM
             drains and stops. Exit codes: 0 ok, 64 bad usage or configuration (one line names the
             file and the problem), 1 runtime failure (e.g. a listener address in use).
-            """
+            """)
     )
 
     @Option(name: .customLong("config"), help: ArgumentHelp("Run with this YAML config file.", valueName: "file"))

@@ -4,10 +4,10 @@ import TLSPolicy
 struct Profiles: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the built-in compliance profiles.",
-        discussion: """
+        discussion: helpText("""
             Use one with `tlsguard scan HOST --profile NAME`, or write your own in the same format
             (docs/profiles.md) and pass its path: `--profile ./my-policy.yaml`.
-            """
+            """)
     )
 
     func run() throws {

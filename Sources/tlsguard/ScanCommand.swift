@@ -9,7 +9,7 @@ import X509
 struct Scan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Scan TLS servers: protocol versions, every accepted cipher suite, server order, groups.",
-        discussion: """
+        discussion: helpText("""
             Each target is HOST, HOST:PORT or [IPv6]:PORT (port 443 by default). Suites are found by
             elimination with crafted ClientHellos, so SSL 2.0, SSL 3.0, export and RC4 suites are
             seen even though no modern TLS library can speak them.
@@ -32,7 +32,7 @@ struct Scan: AsyncParsableCommand {
 
             Exit codes: 0 every target was scanned (and meets every selected profile), 1 a target
             fails a profile, 2 a target could not be scanned, 64 usage error.
-            """
+            """)
     )
 
     @Argument(help: "Targets: HOST[:PORT] ...")

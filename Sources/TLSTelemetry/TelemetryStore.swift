@@ -76,14 +76,16 @@ public final class TelemetryStore: Sendable {
     /// Inserts records in one transaction.
     public func insert(connections: [ConnectionRecord], requests: [RequestRecord]) throws {
         try writer.write { db in
+            // Cached statements: compiled once per connection, not once per row.
             for c in connections {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT OR REPLACE INTO connection (id, time, listener, client_address, client_port, server_name,
                           offered_versions, max_offered_version, record_version, negotiated_version, cipher_suite,
                           ja3, ja4, alpn_offered, alpn_negotiated, outcome, rule, mode, detail)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         c.id, c.time, c.listener, c.clientAddress, c.clientPort, c.serverName, c.offeredVersions,
                         c.maxOfferedVersion, c.recordVersion, c.negotiatedVersion, c.cipherSuite, c.ja3, c.ja4,
@@ -91,12 +93,13 @@ public final class TelemetryStore: Sendable {
                     ])
             }
             for r in requests {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,
                           upstream_latency_ms, outcome, rule)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         r.connectionID, r.time, r.method, r.host, r.path, r.status, r.userAgent, r.apiKey,
                         r.upstreamLatencyMs, r.outcome, r.rule,

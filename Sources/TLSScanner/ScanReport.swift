@@ -103,8 +103,23 @@ public struct TargetReport: Codable, Sendable {
     public func weakness(_ id: String) -> Finding? { weaknesses.first { $0.id == id } }
 
     public func protocolResult(_ v: ProtocolVersion) -> ProtocolResult? { protocols.first { $0.version == v.name } }
+    public var supportedVersions: [ProtocolVersion] { protocols.supportedVersions }
+}
+
+extension Array where Element == ProtocolResult {
+    /// The versions the server accepted, oldest first.
     public var supportedVersions: [ProtocolVersion] {
-        protocols.filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
+        filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
+    }
+
+    /// The suites accepted in `v` (in the report's order); empty when `v` is not supported.
+    public func acceptedSuites(_ v: ProtocolVersion) -> [CipherSuite] {
+        first { $0.version == v.name && $0.supported == true }?.cipherSuites.compactMap(\.suite) ?? []
+    }
+
+    /// The best version below TLS 1.3 with accepted suites: where a handshake is still in clear.
+    public var bestVersionBelowTLS13: ProtocolVersion? {
+        [ProtocolVersion.tls12, .tls11, .tls10, .sslv3].first { !acceptedSuites($0).isEmpty }
     }
 }
 

@@ -24,10 +24,8 @@ extension ProbeSession {
     /// Collects every distinct chain: RSA- and ECDSA-authenticated suites, with and without SNI,
     /// on the best TLS 1.0–1.2 version in clear; for a TLS 1.3-only server through swift-nio-ssl.
     func scanCertificates(_ protocols: [ProtocolResult], defaultChain: [[UInt8]]?, caRoots: [Certificate]) async -> CertificatesResult {
-        func accepted(_ v: ProtocolVersion) -> [CipherSuite] {
-            protocols.first { $0.version == v.name && $0.supported == true }?.cipherSuites.compactMap(\.suite) ?? []
-        }
-        let classic = [ProtocolVersion.tls12, .tls11, .tls10, .sslv3].first { !accepted($0).isEmpty }
+        let accepted = protocols.acceptedSuites
+        let classic = protocols.bestVersionBelowTLS13
         let snis: [String?] = target.sni == nil ? [nil] : [target.sni, nil]
         var seen: [(chain: [[UInt8]], servedFor: [String])] = []
         func record(_ chain: [[UInt8]], _ label: String) {

@@ -14,11 +14,9 @@ extension ProbeSession {
     }
 
     func scanWeaknesses(_ protocols: [ProtocolResult]) async -> WeaknessScan {
-        func accepted(_ v: ProtocolVersion) -> [CipherSuite] {
-            protocols.first { $0.version == v.name && $0.supported == true }?.cipherSuites.compactMap(\.suite) ?? []
-        }
-        let supported = protocols.filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
-        let classic = [ProtocolVersion.tls12, .tls11, .tls10, .sslv3].first { !accepted($0).isEmpty }
+        let accepted = protocols.acceptedSuites
+        let supported = protocols.supportedVersions
+        let classic = protocols.bestVersionBelowTLS13
 
         // The feature probe also yields the default certificate chain: certificate-authenticated
         // suites only (an anonymous pick sends no Certificate), strongest first.
@@ -265,9 +263,7 @@ extension ProbeSession {
     // MARK: From the suites found
 
     func derivedFindings(_ protocols: [ProtocolResult], supported: [ProtocolVersion]) -> [Finding] {
-        func suites(_ v: ProtocolVersion) -> [CipherSuiteInfo] {
-            protocols.first { $0.version == v.name && $0.supported == true }?.cipherSuites.compactMap { $0.suite?.info } ?? []
-        }
+        func suites(_ v: ProtocolVersion) -> [CipherSuiteInfo] { protocols.acceptedSuites(v).compactMap(\.info) }
         let enumerated = protocols.allSatisfy { $0.check.status == .completed || $0.supported == true }
         let pre13: [ProtocolVersion] = [.sslv3, .tls10, .tls11, .tls12]
         let all = pre13.flatMap { v in suites(v).map { (v, $0) } }

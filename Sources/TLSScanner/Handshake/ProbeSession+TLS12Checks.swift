@@ -37,8 +37,8 @@ extension ProbeSession {
             renegotiation.check = reneg ?? status
             return TLS12Checks(resumption: status, clientRenegotiation: renegotiation)
         }
-        let supported = protocols.filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
-        guard let p12 = protocols.first(where: { $0.version == ProtocolVersion.tls12.name }), p12.supported == true else {
+        let supported = protocols.supportedVersions
+        guard supported.contains(.tls12) else {
             if supported == [.tls13] {
                 return skipped(.notRun("TLS 1.3 resumption (PSK) needs a TLS 1.3 key schedule; our handshake client speaks TLS 1.2 only"),
                                renegotiation: .notApplicable("TLS 1.3 has no renegotiation and no version below it is offered"))
@@ -46,7 +46,7 @@ extension ProbeSession {
             if supported.isEmpty { return skipped(.notApplicable("no protocol version is offered")) }
             return skipped(.notRun("TLS 1.2 is not offered; our handshake client speaks TLS 1.2 only"))
         }
-        let suites = p12.cipherSuites.compactMap(\.suite).filter { TLS12SuiteParameters.forSuite($0) != nil }
+        let suites = protocols.acceptedSuites(.tls12).filter { TLS12SuiteParameters.forSuite($0) != nil }
         guard !suites.isEmpty else {
             return skipped(.notRun("TLS 1.2 is offered without ECDHE with AES-GCM (0xC02B, 0xC02C, 0xC02F, 0xC030), "
                 + "the only suites our handshake client speaks"))

@@ -154,7 +154,7 @@ public struct ProtocolResult: Codable, Sendable {
                 serverOrder: ServerOrder = ServerOrder(check: .notRun("fewer than two suites"), enforced: nil),
                 groups: GroupsResult? = nil, refusal: String? = nil) {
         self.version = version.name
-        self.code = version.hexCode
+        self.code = version.hexString
         self.check = check
         self.supported = supported
         self.cipherSuites = cipherSuites
@@ -188,7 +188,7 @@ public struct GroupResult: Codable, Sendable, Hashable {
     public var bits: Int?
 
     public init(_ g: NamedGroup) {
-        code = "0x" + g.hexCode
+        code = g.hexString
         name = g.name
         postQuantum = g.isPostQuantum
         kind = g.info?.kind.rawValue
@@ -242,10 +242,4 @@ public struct SuiteResult: Codable, Sendable, Hashable {
     public var suite: CipherSuite? { UInt16(code.dropFirst(2), radix: 16).map { CipherSuite($0) } }
 }
 
-extension ProtocolVersion {
-    var hexCode: String { "0x" + String(format: "%04X", rawValue) }
-}
 
-extension NamedGroup {
-    var hexCode: String { String(format: "%04X", rawValue) }
-}

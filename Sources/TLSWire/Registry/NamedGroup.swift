@@ -29,7 +29,9 @@ public struct NamedGroup: RawRepresentable, Hashable, Sendable, Comparable, Coda
     }
 
     public var info: Info? { Self.registry[rawValue] }
-    public var name: String { info?.name ?? "0x" + hex4(rawValue).uppercased() }
+    public var name: String { info?.name ?? hexString }
+    /// `0x001D` form.
+    public var hexString: String { "0x" + hex4(rawValue).uppercased() }
     public var description: String { name }
     public var isGREASE: Bool { isGREASEValue(rawValue) }
     /// Post-quantum: a pure ML-KEM group or a hybrid with one (draft-ietf-tls-ecdhe-mlkem).

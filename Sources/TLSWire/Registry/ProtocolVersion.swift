@@ -21,10 +21,12 @@ public struct ProtocolVersion: RawRepresentable, Hashable, Sendable, Comparable,
     public var major: UInt8 { UInt8(rawValue >> 8) }
     public var minor: UInt8 { UInt8(rawValue & 0xFF) }
     public var isGREASE: Bool { isGREASEValue(rawValue) }
+    /// `0x0303` form.
+    public var hexString: String { "0x" + hex4(rawValue).uppercased() }
     public var isKnown: Bool { Self.names[rawValue] != nil }
 
     /// `TLSv1.2`, `SSLv3`; unknown values as `0xXXXX`.
-    public var name: String { Self.names[rawValue] ?? "0x" + hex4(rawValue).uppercased() }
+    public var name: String { Self.names[rawValue] ?? hexString }
     /// `TLS 1.2`, `SSL 3.0`: for prose.
     public var displayName: String { Self.displayNames[rawValue] ?? name }
     public var description: String { name }

@@ -19,6 +19,7 @@ public final class Gateway: Sendable {
     private struct Servers {
         var listeners: [(name: String, channel: Channel)] = []
         var admin: Channel?
+        var lookup: Channel?
     }
 
     private let core: GatewayCore
@@ -62,7 +63,10 @@ public final class Gateway: Sendable {
     /// The admin listener's bound port.
     public var adminPort: Int? { servers.withLockedValue { $0.admin?.localAddress?.port } }
 
-    /// Binds every listener and the admin listener.
+    /// The client check's plain-HTTP lookup port, when configured.
+    public var lookupPort: Int? { servers.withLockedValue { $0.lookup?.localAddress?.port } }
+
+    /// Binds every listener, the admin listener and the client check's lookup listener.
     public func start() async throws {
         let configuration = core.runtime.configuration
         for listener in configuration.listeners {
@@ -94,11 +98,32 @@ public final class Gateway: Sendable {
             servers.withLockedValue { $0.admin = channel }
             core.logger.info("admin listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
+        if let lookup = configuration.clientCheck?.lookup {
+            let core = self.core
+            let channel: Channel
+            do {
+                channel = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
+                            try channel.pipeline.syncOperations.addHandler(ClientCheckLookupHandler(core: core))
+                        }
+                    }
+                    .bind(host: lookup.host, port: lookup.port).get()
+            } catch {
+                throw GatewayError.cannotListen("clientCheck.lookup", host: lookup.host, port: lookup.port, error)
+            }
+            servers.withLockedValue { $0.lookup = channel }
+            core.logger.info("client check lookup listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
     }
 
     private func bindListener(_ listener: GatewayConfiguration.Listener) async throws -> Channel {
         let core = self.core
         let name = listener.name
+        let isCheck = listener.clientCheck
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -107,7 +132,8 @@ public final class Gateway: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     core.register(channel)
                     let runtime = core.runtime
-                    let state = ConnectionState(start: core.clock.now(), listener: name, remote: channel.remoteAddress)
+                    let state = ConnectionState(start: core.clock.now(), listener: name, remote: channel.remoteAddress,
+                                                isClientCheckListener: isCheck)
                     try channel.pipeline.syncOperations.addHandler(
                         ClientHelloSniffer(core: core, state: state, settings: runtime.configuration.tls))
                 }
@@ -159,10 +185,11 @@ public final class Gateway: Sendable {
     /// every queued record.
     public func shutdown(drainTimeout: TimeAmount? = nil) async {
         core.startDraining()
-        let (listeners, admin) = servers.withLockedValue { s -> ([Channel], Channel?) in
-            defer { s.listeners.removeAll(); s.admin = nil }
-            return (s.listeners.map(\.channel), s.admin)
+        let (listeners, admin, lookup) = servers.withLockedValue { s -> ([Channel], Channel?, Channel?) in
+            defer { s.listeners.removeAll(); s.admin = nil; s.lookup = nil }
+            return (s.listeners.map(\.channel), s.admin, s.lookup)
         }
+        try? await lookup?.close()
         for channel in listeners { try? await channel.close() }
         for channel in core.openConnections {
             channel.pipeline.fireUserInboundEventTriggered(GatewayDrainEvent())

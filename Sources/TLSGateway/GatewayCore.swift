@@ -14,6 +14,8 @@ final class GatewayCore: Sendable {
     let logger: Logger
     let clock: GatewayClock
     let pools: UpstreamPools
+    /// Last ClientHello per client address, for the client check's lookup (nil: check off).
+    let history: ClientHelloHistory?
     private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     private let drainingBox = NIOLockedValueBox(false)
 
@@ -24,6 +26,9 @@ final class GatewayCore: Sendable {
         self.logger = logger
         self.clock = clock
         self.pools = UpstreamPools()
+        self.history = runtime.configuration.clientCheck.map {
+            ClientHelloHistory(capacity: $0.historySize, ttl: Double($0.historyTTL.nanoseconds) / 1e9)
+        }
     }
 
     var runtime: GatewayRuntime { runtimeBox.withLockedValue { $0 } }
@@ -56,6 +61,10 @@ final class GatewayCore: Sendable {
         state.recorded = true
         metrics.handshake(version: version, outcome: outcome, rule: rule)
         let record = state.record(outcome: outcome, rule: rule, mode: mode, negotiatedVersion: negotiatedVersion, alpn: alpn, detail: detail)
+        if alpn != nil { state.negotiatedALPN = alpn }
+        if let history, let observation = state.observation(outcome: outcome, detail: detail) {
+            history.remember(observation)
+        }
         // Legacy clients and refusals are what an operator watches during a sunset: one level up.
         let level: Logger.Level = (mode == nil || mode == "modern") && outcome.hasPrefix("accepted") ? .info : .notice
         logger.log(level: level, "connection", metadata: [
@@ -74,17 +83,23 @@ final class GatewayCore: Sendable {
 
     // MARK: Pipeline
 
-    /// Adds the handlers that run after TLS: the HTTP proxy or the TCP relay.
+    /// Adds the handlers that run after TLS: the HTTP proxy (which also serves the client check)
+    /// or the TCP relay.
     func addApplicationHandlers(to channel: Channel, state: ConnectionState, runtime: GatewayRuntime) throws {
         let sync = channel.pipeline.syncOperations
-        let upstream = runtime.configuration.upstream
         try sync.addHandler(IdleStateHandler(allTimeout: runtime.configuration.idleTimeout))
-        switch upstream.mode {
-        case .http:
+        if !state.isClientCheckListener, let upstream = runtime.configuration.upstream, upstream.mode == .tcp {
+            try sync.addHandler(TCPRelayHandler(core: self, upstream: upstream))
+        } else {
             try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
             try sync.addHandler(HTTPProxyHandler(core: self, state: state, runtime: runtime))
-        case .tcp:
-            try sync.addHandler(TCPRelayHandler(core: self, upstream: upstream))
         }
+    }
+
+    // MARK: Client check
+
+    /// The client-check report for an observation under the current runtime.
+    func clientCheckReport(_ observation: ClientCheckObservation, live: Bool) -> ClientCheckReport {
+        ClientCheckJudge(runtime: runtime, now: clock.now()).report(for: observation, live: live)
     }
 }

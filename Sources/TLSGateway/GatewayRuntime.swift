@@ -18,7 +18,7 @@ public struct GatewayRuntime: Sendable {
         self.configuration = configuration
         self.policy = configuration.policyEngine(clock: clock)
         self.contexts = try TLSContextSet(
-            configuration: configuration, alpn: configuration.upstream.mode == .http ? ["http/1.1"] : [])
+            configuration: configuration, alpn: configuration.upstream?.mode == .tcp ? [] : ["http/1.1"])
         self.generation = generation
     }
 }

@@ -96,8 +96,15 @@ struct GatewayCommand: AsyncParsableCommand {
         let now = Date()
         let active = c.exceptions.filter { $0.isActive(at: now) }.count
         var lines = ["\(path): ok"]
-        lines.append("  listeners: " + c.listeners.map { "\($0.name) \($0.host):\($0.port)" }.joined(separator: ", "))
-        lines.append("  upstream: \(c.upstream.authority) (\(c.upstream.mode.rawValue))")
+        lines.append("  listeners: " + c.listeners.map { "\($0.name) \($0.host):\($0.port)" + ($0.clientCheck ? " (client check)" : "") }.joined(separator: ", "))
+        lines.append("  upstream: " + (c.upstream.map { "\($0.authority) (\($0.mode.rawValue))" } ?? "none (client check only)"))
+        if let cc = c.clientCheck {
+            var parts: [String] = []
+            if let path = cc.path { parts.append("path \(path)") }
+            if let host = cc.policyHost { parts.append("judged by the policy of \(host)") }
+            if let lookup = cc.lookup { parts.append("lookup http://\(lookup.host):\(lookup.port)/") }
+            lines.append("  client check: " + (parts.isEmpty ? "on" : parts.joined(separator: ", ")))
+        }
         lines.append("  certificates: \(c.certificates.count)")
         let policies = [c.defaultPolicy] + (c.noSNIPolicy.map { [$0] } ?? []) + c.hostPolicies.keys.sorted().map { c.hostPolicies[$0]! }
         for p in policies {

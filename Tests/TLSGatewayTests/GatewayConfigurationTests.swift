@@ -28,7 +28,7 @@ struct GatewayConfigurationTests {
         #expect(c.listeners == [.init(name: "listener-0", host: "127.0.0.1", port: 8443)])
         #expect(c.defaultPolicy.minimumVersion == .tls12)
         #expect(c.defaultPolicy.mode == .observe)
-        #expect(c.upstream.mode == .http)
+        #expect(c.upstream?.mode == .http)
         #expect(c.records.databasePath == nil)
         #expect(c.tls.maxHelloBytes == 16384)
     }

@@ -54,7 +54,7 @@ struct ProviderExampleTests {
         let upstream = try await TestUpstream.start()
         config.listeners[0].port = 0
         config.admin?.port = 0
-        config.upstream.port = upstream.port
+        config.upstream?.port = upstream.port
         let clock = TestClock(Dates.at("2027-03-01T12:00:00Z"))
         var logger = Logger(label: "example")
         logger.logLevel = .warning

@@ -127,10 +127,11 @@ struct TestProcessResult: Sendable {
 }
 
 enum TestProcess {
-    /// Runs `executable arguments` with stdin = /dev/null, captures stdout/stderr (through files, so a
+    /// Runs `executable arguments` with stdin = /dev/null (or `input`), captures stdout/stderr (through files, so a
     /// chatty child can never block on a full pipe), and SIGKILLs it after `timeout` seconds.
     /// Safe to call from many threads at once.
-    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws -> TestProcessResult {
+    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval, input: String? = nil,
+                    environment: [String: String]? = nil) throws -> TestProcessResult {
         let fm = FileManager.default
         let id = UUID().uuidString
         let outPath = TestScratch.directory.appendingPathComponent("\(id).out").path
@@ -152,7 +153,18 @@ enum TestProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
+        if let input {
+            let inPath = TestScratch.directory.appendingPathComponent("\(id).in").path
+            _ = fm.createFile(atPath: inPath, contents: Data(input.utf8))
+            process.standardInput = FileHandle(forReadingAtPath: inPath) ?? FileHandle.nullDevice
+            // The child holds its own descriptor; the name can go now.
+            defer { try? fm.removeItem(atPath: inPath) }
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = outHandle
         process.standardError = errHandle
         let exited = DispatchSemaphore(value: 0)

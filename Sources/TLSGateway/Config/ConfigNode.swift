@@ -116,23 +116,9 @@ struct ConfigNode {
     /// `host:port`, `[v6]:port` or `:port` (all addresses).
     func address() throws(GatewayConfigError) -> (host: String, port: Int) {
         let text = try string()
-        var host: String
-        var portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
-                throw error("'\(text)' is not host:port")
-            }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            portText = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { throw error("'\(text)' is not host:port") }
-            host = String(text[..<colon])
-            portText = text[text.index(after: colon)...]
+        guard let address = GatewayConfiguration.parseAddress(text) else {
+            throw error("'\(text)' is not host:port (port 0-65535)")
         }
-        if host.isEmpty || host == "*" { host = "0.0.0.0" }
-        guard let port = Int(portText), (0...65535).contains(port) else {
-            throw error("'\(text)': the port must be 0-65535")
-        }
-        return (host, port)
+        return address
     }
 }

@@ -39,7 +39,7 @@ private struct YAMLReader {
     let file: String
     let base: String
 
-    static let topKeys: Set<String> = ["listeners", "admin", "upstream", "certificates", "policy", "exceptions", "records", "tls", "drainTimeout", "idleTimeout"]
+    static let topKeys: Set<String> = ["listeners", "admin", "upstream", "certificates", "policy", "exceptions", "records", "tls", "drainTimeout", "idleTimeout", "clientCheck"]
     static let policyKeys: Set<String> = ["minimumVersion", "mode", "cutoff", "brownouts", "brownoutResponse", "explain", "deprecationLink"]
 
     func resolve(_ path: String) -> String {
@@ -53,12 +53,13 @@ private struct YAMLReader {
         guard let listenersNode = top["listeners"] else { throw root.error("missing 'listeners' (at least one address to accept TLS on)") }
         var listeners: [GatewayConfiguration.Listener] = []
         for (index, item) in try listenersNode.sequence().enumerated() {
-            let m = try item.mapping(allowed: ["name", "address"])
+            let m = try item.mapping(allowed: ["name", "address", "clientCheck"])
             guard let address = m["address"] else { throw item.error("missing 'address' (host:port)") }
             let (host, port) = try address.address()
             let name = try m["name"]?.string() ?? "listener-\(index)"
             if listeners.contains(where: { $0.name == name }) { throw item.error("duplicate listener name '\(name)'") }
-            listeners.append(.init(name: name, host: host, port: port))
+            let check = try m["clientCheck"]?.bool() ?? false
+            listeners.append(.init(name: name, host: host, port: port, clientCheck: check))
         }
         if listeners.isEmpty { throw listenersNode.error("at least one listener is needed") }
 
@@ -70,17 +71,22 @@ private struct YAMLReader {
             admin = .init(name: "admin", host: host, port: port)
         }
 
-        // upstream
-        guard let upstreamNode = top["upstream"] else { throw root.error("missing 'upstream' (where allowed traffic goes)") }
-        let um = try upstreamNode.mapping(allowed: ["address", "mode", "connectTimeout", "responseTimeout", "maxIdleConnections"])
-        guard let upstreamAddress = um["address"] else { throw upstreamNode.error("missing 'address' (host:port)") }
-        let (uhost, uport) = try upstreamAddress.address()
-        if uport == 0 { throw upstreamAddress.error("the upstream port cannot be 0") }
-        var upstream = GatewayConfiguration.Upstream(host: uhost == "0.0.0.0" ? "127.0.0.1" : uhost, port: uport)
-        if let n = um["mode"] { upstream.mode = try n.choice(GatewayConfiguration.Upstream.Mode.self, [.http, .tcp]) }
-        if let n = um["connectTimeout"] { upstream.connectTimeout = Self.amount(try n.duration()) }
-        if let n = um["responseTimeout"] { upstream.responseTimeout = Self.amount(try n.duration()) }
-        if let n = um["maxIdleConnections"] { upstream.maxIdleConnections = try n.int(in: 0...100_000) }
+        // upstream (optional when every listener only serves the client check)
+        var upstream: GatewayConfiguration.Upstream?
+        if let upstreamNode = top["upstream"] {
+            let um = try upstreamNode.mapping(allowed: ["address", "mode", "connectTimeout", "responseTimeout", "maxIdleConnections"])
+            guard let upstreamAddress = um["address"] else { throw upstreamNode.error("missing 'address' (host:port)") }
+            let (uhost, uport) = try upstreamAddress.address()
+            if uport == 0 { throw upstreamAddress.error("the upstream port cannot be 0") }
+            var u = GatewayConfiguration.Upstream(host: uhost == "0.0.0.0" ? "127.0.0.1" : uhost, port: uport)
+            if let n = um["mode"] { u.mode = try n.choice(GatewayConfiguration.Upstream.Mode.self, [.http, .tcp]) }
+            if let n = um["connectTimeout"] { u.connectTimeout = Self.amount(try n.duration()) }
+            if let n = um["responseTimeout"] { u.responseTimeout = Self.amount(try n.duration()) }
+            if let n = um["maxIdleConnections"] { u.maxIdleConnections = try n.int(in: 0...100_000) }
+            upstream = u
+        } else if !listeners.allSatisfy(\.clientCheck) {
+            throw root.error("missing 'upstream' (where allowed traffic goes)")
+        }
 
         // certificates
         guard let certsNode = top["certificates"] else { throw root.error("missing 'certificates' (at least a default chain and key)") }
@@ -164,15 +170,16 @@ private struct YAMLReader {
         if exceptions.contains(where: \.isAPIKey) && records.apiKeyHeader == nil {
             throw root.error("API-key exceptions need 'records.apiKeyHeader' (the request header that carries the key)")
         }
-        if exceptions.contains(where: \.isAPIKey) && upstream.mode == .tcp {
+        if exceptions.contains(where: \.isAPIKey) && upstream?.mode == .tcp {
             throw root.error("API-key exceptions need an HTTP upstream ('upstream.mode: http')")
         }
 
         // tls
         var tls = GatewayConfiguration.TLSSettings()
         if let tlsNode = top["tls"] {
-            let m = try tlsNode.mapping(allowed: ["strictCiphers", "legacyCiphers", "helloTimeout", "maxHelloBytes"])
+            let m = try tlsNode.mapping(allowed: ["strictCiphers", "legacyCiphers", "checkCiphers", "helloTimeout", "maxHelloBytes"])
             if let n = m["strictCiphers"] { tls.strictCiphers = try n.string() }
+            if let n = m["checkCiphers"] { tls.checkCiphers = try n.string() }
             if let n = m["legacyCiphers"] { tls.legacyCiphers = try n.string() }
             if let n = m["helloTimeout"] { tls.helloTimeout = Self.amount(try n.duration()) }
             if let n = m["maxHelloBytes"] { tls.maxHelloBytes = try n.int(in: 512...65536) }
@@ -181,10 +188,38 @@ private struct YAMLReader {
         let idle = try top["idleTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(60)
         if idle <= .zero { throw top["idleTimeout"]!.error("must be more than 0") }
 
+        // client check
+        var clientCheck: GatewayConfiguration.ClientCheckSettings?
+        if let ccNode = top["clientCheck"] {
+            let m = try ccNode.mapping(allowed: ["path", "policyHost", "lookup", "historySize", "historyTTL"])
+            var cc = GatewayConfiguration.ClientCheckSettings()
+            if let n = m["path"] {
+                let path = try n.string()
+                guard path.hasPrefix("/"), path.count > 1, !path.contains("?"), !path.contains("#") else {
+                    throw n.error("'\(path)' is not a path like /tls-check")
+                }
+                cc.path = path.hasSuffix("/") ? String(path.dropLast()) : path
+            }
+            if let n = m["policyHost"] { cc.policyHost = try n.string().lowercased() }
+            if let n = m["lookup"] {
+                let (host, port) = try n.address()
+                cc.lookup = .init(name: "clientcheck-lookup", host: host, port: port)
+            }
+            if let n = m["historySize"] { cc.historySize = try n.int(in: 1...10_000_000) }
+            if let n = m["historyTTL"] { cc.historyTTL = Self.amount(try n.duration()) }
+            if cc.historyTTL <= .zero { throw m["historyTTL"]!.error("must be more than 0") }
+            clientCheck = cc
+        } else if listeners.contains(where: \.clientCheck) {
+            clientCheck = GatewayConfiguration.ClientCheckSettings()
+        }
+        if clientCheck?.path != nil && upstream?.mode == .tcp {
+            throw root.error("'clientCheck.path' needs an HTTP upstream: a TCP relay has no paths (use a clientCheck listener)")
+        }
+
         return GatewayConfiguration(
             listeners: listeners, admin: admin, upstream: upstream, certificates: certificates,
             defaultPolicy: defaultPolicy, noSNIPolicy: noSNI, hostPolicies: hosts, exceptions: exceptions,
-            records: records, tls: tls, drainTimeout: drain, idleTimeout: idle)
+            records: records, tls: tls, drainTimeout: drain, idleTimeout: idle, clientCheck: clientCheck)
     }
 
     func readPolicy(_ node: ConfigNode, base: HostPolicy) throws(GatewayConfigError) -> HostPolicy {

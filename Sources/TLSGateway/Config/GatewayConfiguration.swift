@@ -11,10 +11,39 @@ public struct GatewayConfiguration: Sendable {
         public var name: String
         public var host: String
         public var port: Int
-        public init(name: String, host: String, port: Int) {
+        /// A client-check listener: accepts TLS 1.0–1.3 with legacy suites (so old clients can
+        /// finish a handshake and be told), applies no policy to the handshake, and serves only
+        /// the client check.
+        public var clientCheck: Bool
+        public init(name: String, host: String, port: Int, clientCheck: Bool = false) {
             self.name = name
             self.host = host
             self.port = port
+            self.clientCheck = clientCheck
+        }
+    }
+
+    /// The client check ("will my client still connect after the cutoff?").
+    public struct ClientCheckSettings: Sendable, Hashable {
+        /// Path prefix that serves the check on every HTTP listener (page at the path, JSON at
+        /// `<path>/api/v1/check`); nil serves it only on client-check listeners (at `/`).
+        public var path: String?
+        /// Judge clients against this host's policy (default: the server name the client sent).
+        public var policyHost: String?
+        /// Plain-HTTP listener that answers with the last ClientHello seen from the caller's
+        /// address, for clients that cannot finish any handshake.
+        public var lookup: Listener?
+        /// Addresses remembered for the lookup (oldest forgotten first).
+        public var historySize: Int
+        /// How long a remembered ClientHello stays available to the lookup.
+        public var historyTTL: TimeAmount
+        public init(path: String? = nil, policyHost: String? = nil, lookup: Listener? = nil, historySize: Int = 10_000,
+                    historyTTL: TimeAmount = .hours(1)) {
+            self.path = path
+            self.policyHost = policyHost
+            self.lookup = lookup
+            self.historySize = historySize
+            self.historyTTL = historyTTL
         }
     }
 
@@ -83,14 +112,19 @@ public struct GatewayConfiguration: Sendable {
         public var strictCiphers: String?
         /// OpenSSL cipher string for the legacy-permissive context (TLS 1.0/1.1 clients need CBC suites).
         public var legacyCiphers: String
+        /// OpenSSL cipher string for client-check listeners: the legacy suites plus 3DES, so
+        /// that the oldest clients BoringSSL can still talk to get an answer.
+        public var checkCiphers: String
         /// How long a client may take to send its whole ClientHello.
         public var helloTimeout: TimeAmount
         /// Cap on the first flight (the sniffer's buffer).
         public var maxHelloBytes: Int
         public init(strictCiphers: String? = nil, legacyCiphers: String = TLSSettings.defaultLegacyCiphers,
+                    checkCiphers: String = TLSSettings.defaultLegacyCiphers + ":DES-CBC3-SHA",
                     helloTimeout: TimeAmount = .seconds(10), maxHelloBytes: Int = 16 * 1024) {
             self.strictCiphers = strictCiphers
             self.legacyCiphers = legacyCiphers
+            self.checkCiphers = checkCiphers
             self.helloTimeout = helloTimeout
             self.maxHelloBytes = maxHelloBytes
         }
@@ -108,7 +142,8 @@ public struct GatewayConfiguration: Sendable {
     public var listeners: [Listener]
     /// Admin listener (`/metrics`, `/healthz`); nil for none.
     public var admin: Listener?
-    public var upstream: Upstream
+    /// Where allowed traffic goes; nil only when every listener is a client-check listener.
+    public var upstream: Upstream?
     public var certificates: [Certificate]
     public var defaultPolicy: HostPolicy
     public var noSNIPolicy: HostPolicy?
@@ -120,13 +155,15 @@ public struct GatewayConfiguration: Sendable {
     public var drainTimeout: TimeAmount
     /// How long a client connection may go without traffic (HTTP: between requests) before it is closed.
     public var idleTimeout: TimeAmount
+    /// The client check; nil turns it off (client-check listeners need it).
+    public var clientCheck: ClientCheckSettings?
 
     public init(
-        sourcePath: String? = nil, listeners: [Listener], admin: Listener? = nil, upstream: Upstream,
+        sourcePath: String? = nil, listeners: [Listener], admin: Listener? = nil, upstream: Upstream?,
         certificates: [Certificate], defaultPolicy: HostPolicy = HostPolicy(name: "default"),
         noSNIPolicy: HostPolicy? = nil, hostPolicies: [String: HostPolicy] = [:], exceptions: [PolicyException] = [],
         records: Records = Records(), tls: TLSSettings = TLSSettings(), drainTimeout: TimeAmount = .seconds(30),
-        idleTimeout: TimeAmount = .seconds(60)
+        idleTimeout: TimeAmount = .seconds(60), clientCheck: ClientCheckSettings? = nil
     ) {
         self.sourcePath = sourcePath
         self.listeners = listeners
@@ -141,7 +178,29 @@ public struct GatewayConfiguration: Sendable {
         self.tls = tls
         self.drainTimeout = drainTimeout
         self.idleTimeout = idleTimeout
+        self.clientCheck = clientCheck
     }
+
+    /// Parses `host:port`, `[v6]:port`, `:port` or `*:port` (both mean every address).
+    public static func parseAddress(_ text: String) -> (host: String, port: Int)? {
+        var host: String
+        var portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+        }
+        if host.isEmpty || host == "*" { host = "0.0.0.0" }
+        guard let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return (host, port)
+    }
+
+    /// Parses a config date: `2026-06-30`, `2026-06-30T14:00:00Z` (RFC 3339).
+    public static func parseDate(_ text: String) -> Date? { ConfigNode.parseDate(text) }
 
     /// The policy engine for this configuration and clock.
     public func policyEngine(clock: GatewayClock) -> PolicyEngine {

@@ -76,7 +76,18 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         state.fingerprint = ClientFingerprint(flight.hello)
         let maxOffered = (try? flight.hello.maxOfferedVersion()) ?? flight.hello.legacyVersion
         let facts = ConnectionFacts(serverName: flight.hello.serverName, maxOfferedVersion: maxOffered, clientAddress: state.clientAddress)
-        let decision = runtime.policy.decide(facts)
+        var decision = runtime.policy.decide(facts)
+        if state.isClientCheckListener && maxOffered >= .tls10 {
+            // A client-check listener lets every client it can serve finish the handshake so that
+            // it can be told; the policy is applied in the answer, not here.
+            decision.action = .strict
+            decision.rule = "clientCheck"
+            decision.mode = "check"
+            decision.addsDeprecationHeaders = false
+            decision.explains = false
+            decision.requiresAPIKeyException = false
+            decision.detail = "client-check listener: TLS 1.0 and newer are let in to be told"
+        }
         state.decision = decision
         if decision.isLegacyClient { core.metrics.legacyClient(policy: decision.policy.name, mode: decision.mode) }
         core.logger.debug("client hello", metadata: [
@@ -92,11 +103,13 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
 
-        let floor: TLSContextSet.Floor = decision.action == .legacy ? .legacy : .strict(decision.policy.minimumVersion)
+        let floor: TLSContextSet.Floor = state.isClientCheckListener ? .check
+            : decision.action == .legacy ? .legacy : .strict(decision.policy.minimumVersion)
         let sslContext = runtime.contexts.context(serverName: flight.hello.serverName, prefersECDSA: flight.hello.canVerifyECDSA, floor: floor)
         do {
             let sync = context.pipeline.syncOperations
             try sync.addHandler(ServerHelloObserver(state: state))
+            if runtime.configuration.clientCheck != nil { try sync.addHandler(ClientRecordObserver(state: state)) }
             try sync.addHandler(NIOSSLServerHandler(context: sslContext))
             try sync.addHandler(HandshakeRecorder(core: core, state: state, timeout: helloTimeout))
             try core.addApplicationHandlers(to: context.channel, state: state, runtime: runtime)

@@ -16,16 +16,36 @@ final class ConnectionState {
     var fingerprint: ClientFingerprint?
     var decision: ConnectionDecision?
     var negotiatedSuite: CipherSuite?
+    var negotiatedVersion: ProtocolVersion?
+    var negotiatedALPN: String?
+    /// TLS 1.0 CBC only: whether the first application record was split (BEAST countermeasure).
+    var splitFirstRecord: Bool?
     var recorded = false
+    /// The listener serves only the client check (no policy on the handshake).
+    let isClientCheckListener: Bool
 
-    init(start: Date, listener: String, remote: SocketAddress?) {
+    init(start: Date, listener: String, remote: SocketAddress?, isClientCheckListener: Bool = false) {
         self.start = start
         self.listener = listener
+        self.isClientCheckListener = isClientCheckListener
         self.clientAddress = remote?.ipAddress ?? "unknown"
         self.clientPort = remote?.port ?? 0
     }
 
     var serverName: String? { flight?.hello.serverName }
+
+    /// What the client check needs to know about this connection (nil before a hello was read).
+    func observation(outcome: String? = nil, detail: String? = nil) -> ClientCheckObservation? {
+        guard let flight else { return nil }
+        var o = ClientCheckObservation(flight: flight, clientAddress: clientAddress, listener: listener, seenAt: start)
+        o.negotiatedVersion = negotiatedVersion
+        o.negotiatedSuite = negotiatedSuite
+        o.negotiatedALPN = negotiatedALPN
+        o.splitFirstRecord = splitFirstRecord
+        o.outcome = outcome
+        o.outcomeDetail = detail
+        return o
+    }
 
     /// The record for this connection with what is known now.
     func record(outcome: String, rule: String, mode: String?, negotiatedVersion: String? = nil,

@@ -24,6 +24,7 @@ final class ServerHelloObserver: ChannelOutboundHandler, RemovableChannelHandler
                 if try parser.feed(bytes) {
                     done = true
                     state.negotiatedSuite = parser.flight.serverHello?.cipherSuite
+                    state.negotiatedVersion = try? parser.flight.serverHello?.negotiatedVersion()
                 }
             } catch {
                 done = true  // not our business to fail the connection

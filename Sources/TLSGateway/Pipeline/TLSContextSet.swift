@@ -18,6 +18,8 @@ public final class TLSContextSet: Sendable {
         case strict(ProtocolVersion)
         /// TLS 1.0 and CBC suites, for legacy clients the policy still lets in.
         case legacy
+        /// Client-check listeners: TLS 1.0–1.3 with the legacy suites and 3DES, HTTP/1.1.
+        case check
     }
 
     struct Entry: Sendable {
@@ -58,7 +60,8 @@ public final class TLSContextSet: Sendable {
             }
             let kind = Self.keyKind(leaf)
             var contexts: [Floor: NIOSSLContext] = [:]
-            for floor in floors.map(Floor.strict) + [.legacy] {
+            let check: [Floor] = configuration.listeners.contains(where: \.clientCheck) ? [.check] : []
+            for floor in floors.map(Floor.strict) + [.legacy] + check {
                 var tls = TLSConfiguration.makeServerConfiguration(
                     certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
                 tls.maximumTLSVersion = .tlsv13
@@ -70,8 +73,11 @@ public final class TLSContextSet: Sendable {
                 case .legacy:
                     tls.minimumTLSVersion = .tlsv1
                     tls.cipherSuites = configuration.tls.legacyCiphers
+                case .check:
+                    tls.minimumTLSVersion = .tlsv1
+                    tls.cipherSuites = configuration.tls.checkCiphers
                 }
-                tls.applicationProtocols = alpn
+                tls.applicationProtocols = floor == .check ? ["http/1.1"] : alpn
                 do {
                     contexts[floor] = try NIOSSLContext(configuration: tls)
                 } catch {

@@ -26,6 +26,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         case proxying(UpstreamConnection)
         /// The gateway answered itself; the rest of the request body is dropped.
         case answeredLocally
+        /// The client check answered; the connection stays open after the request's end if `keepAlive`.
+        case answeredCheck(keepAlive: Bool)
         /// The connection is closing.
         case closed
     }
@@ -85,6 +87,15 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             forward(.body(.byteBuffer(body)))
         case .end(let trailers):
             exchange?.requestEnded = true
+            if case .answeredCheck(let keepAlive) = phase {
+                if keepAlive && !closeAfterResponse {
+                    phase = .idle
+                    exchange = nil
+                } else {
+                    finishLocalAnswer(context: context)
+                }
+                return
+            }
             forward(.end(trailers))
             if case .answeredLocally = phase, exchange?.responseStarted == true { finishLocalAnswer(context: context) }
         }
@@ -109,6 +120,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             method: head.method.rawValue, host: head.headers.first(name: "host"), path: head.uri,
             userAgent: head.headers.first(name: "user-agent"), apiKey: stored, version: head.version,
             keepAlive: head.isKeepAlive && !core.isDraining, warn: false, rule: nil, start: core.clock.now())
+        let checkPrefix = state.isClientCheckListener ? "" : runtime.configuration.clientCheck?.path
+        if let checkPrefix, state.isClientCheckListener || ClientCheckHTTP.route(uri: head.uri, prefix: checkPrefix) != nil {
+            self.exchange = exchange
+            answerClientCheck(head, prefix: checkPrefix, context: context)
+            return
+        }
         guard let decision = state.decision else { return }
         switch runtime.policy.decideRequest(decision, serverName: state.serverName, apiKeySHA256: apiKeyHash) {
         case .explain(let rule):
@@ -135,7 +152,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     private func connectUpstream(fresh: Bool, context: ChannelHandlerContext) {
         let pool = core.pools.pool(for: context.eventLoop)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        pool.acquire(runtime.configuration.upstream, fresh: fresh).whenComplete { result in
+        guard let upstream = runtime.configuration.upstream else {
+            phase = .idle
+            answerUpstreamFailure(timeout: false, detail: "this gateway has no upstream: it serves only the client check", context: context)
+            return
+        }
+        pool.acquire(upstream, fresh: fresh).whenComplete { result in
             bound.value.connected(result)
         }
     }
@@ -153,7 +175,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             } else {
                 connection.channel.write(part, promise: nil)  // flushed at channelReadComplete
             }
-        case .idle, .answeredLocally, .closed:
+        case .idle, .answeredLocally, .answeredCheck, .closed:
             break
         }
     }
@@ -182,7 +204,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     private func startResponseTimer(_ connection: UpstreamConnection) {
         guard let context, responseTimeout == nil else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        responseTimeout = context.eventLoop.scheduleTask(in: runtime.configuration.upstream.responseTimeout) {
+        responseTimeout = context.eventLoop.scheduleTask(in: runtime.configuration.upstream?.responseTimeout ?? .seconds(60)) {
             bound.value.responseTimedOut()
         }
     }
@@ -192,7 +214,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         guard case .proxying(let connection) = phase, let context, exchange?.responseStarted == false else { return }
         connection.handler.delegate = nil
         connection.channel.close(promise: nil)
-        answerUpstreamFailure(timeout: true, detail: "no response within \(Self.seconds(runtime.configuration.upstream.responseTimeout)) s", context: context)
+        answerUpstreamFailure(timeout: true, detail: "no response within \(Self.seconds(runtime.configuration.upstream?.responseTimeout ?? .seconds(60))) s", context: context)
     }
 
     // MARK: Upstream → client
@@ -227,7 +249,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             phase = .idle
             let keepAlive = exchange.keepAlive
             let reusable = exchange.requestEnded
-            core.pools.pool(for: context.eventLoop).release(connection, reusable: reusable, maxIdle: runtime.configuration.upstream.maxIdleConnections)
+            core.pools.pool(for: context.eventLoop).release(connection, reusable: reusable, maxIdle: runtime.configuration.upstream?.maxIdleConnections ?? 0)
             recordExchange(outcome: "proxied")
             let done = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
             if !keepAlive || !reusable {
@@ -283,6 +305,28 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     // MARK: Local answers
 
+    /// The client check's page or JSON about this very connection.
+    private func answerClientCheck(_ head: HTTPRequestHead, prefix: String, context: ChannelHandlerContext) {
+        let keepAlive = head.isKeepAlive && !core.isDraining
+        let ttl = runtime.configuration.clientCheck?.historyTTL ?? .hours(1)
+        let (state, core, userAgent) = (self.state, self.core, head.headers.first(name: "user-agent"))
+        let (responseHead, body) = ClientCheckHTTP.respond(
+            method: head.method, uri: head.uri, prefix: prefix, version: head.version, keepAlive: keepAlive,
+            clientAddress: state.clientAddress, historyMinutes: Int(ttl.nanoseconds / 60_000_000_000)
+        ) {
+            guard var observation = state.observation() else { return nil }
+            observation.userAgent = userAgent
+            return core.clientCheckReport(observation, live: true)
+        }
+        exchange?.status = Int(responseHead.status.code)
+        exchange?.responseStarted = true
+        recordExchange(outcome: "client-check")
+        phase = .answeredCheck(keepAlive: keepAlive)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if !body.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
     private func answerExplain(context: ChannelHandlerContext) {
         guard let decision = state.decision else { return }
         let settings = decision.policy.explain ?? ExplainSettings(link: decision.policy.deprecationLink)
@@ -297,7 +341,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         let object: [String: String] = [
             "error": timeout ? "upstream_timeout" : "upstream_unavailable",
             "status": String(status.code),
-            "upstream": upstream.authority,
+            "upstream": upstream?.authority ?? "none",
             "detail": detail,
         ]
         let encoder = JSONEncoder()
@@ -362,7 +406,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         switch phase {
         case .connecting: return true
         case .proxying: return !upstreamWritable
-        case .idle, .answeredLocally, .closed: return false
+        case .idle, .answeredLocally, .answeredCheck, .closed: return false
         }
     }
 

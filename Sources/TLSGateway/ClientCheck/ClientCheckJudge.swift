@@ -1,0 +1,131 @@
+import Foundation
+import NIOSSL
+import TLSWire
+
+/// Judges one client's ClientHello against the gateway's policy, now and after the cutoff, by
+/// running the hello through the TLS contexts the gateway would use (`HandshakeSimulator`).
+struct ClientCheckJudge {
+    let runtime: GatewayRuntime
+    let now: Date
+
+    /// The report for an observation. `policyHost` overrides the host whose policy applies.
+    func report(for o: ClientCheckObservation, live: Bool) -> ClientCheckReport {
+        let host = runtime.configuration.clientCheck?.policyHost ?? o.hello.serverName
+        let engine = runtime.policy
+        let policy = engine.policy(for: host)
+        let facts = ConnectionFacts(serverName: host, maxOfferedVersion: o.maxOfferedVersion, clientAddress: o.clientAddress)
+
+        let nowDecision = engine.decide(facts)
+        let (nowVerdict, _) = verdict(nowDecision, observation: o, host: host, at: now)
+
+        // After the cutoff: the policy's clock moved to the cutoff; without a cutoff, the policy as
+        // if it enforced (what `mode: enforce` would do today).
+        let futureEngine: PolicyEngine
+        let futureDate: Date
+        if let cutoff = policy.cutoff {
+            futureDate = max(cutoff, now)
+            var e = engine
+            e.clock = GatewayClock { futureDate }
+            futureEngine = e
+        } else {
+            futureDate = now
+            var enforced = policy
+            enforced.mode = .enforce
+            enforced.brownouts = []
+            futureEngine = PolicyEngine(defaultPolicy: enforced, exceptions: engine.exceptions, clock: engine.clock)
+        }
+        let futureDecision = futureEngine.decide(facts)
+        let (futureVerdict, context) = verdict(futureDecision, observation: o, host: host, at: futureDate)
+
+        var perSuite: [CipherSuite: String] = [:]
+        let real = o.hello.cipherSuites.filter { !$0.isGREASE && !$0.isSCSV }
+        if let context {
+            let accepted = Self.acceptedSuites(o.hello, recordVersion: o.flight.recordVersion, context: context)
+            for suite in real { perSuite[suite] = accepted.contains(suite) ? "accepted" : "not accepted" }
+        } else {
+            for suite in real { perSuite[suite] = "not accepted (\(o.maxOfferedVersion.displayName) is refused)" }
+        }
+
+        let report = ClientCheckReport.PolicyReport(
+            host: host, name: policy.name, minimumVersion: policy.minimumVersion.displayName, mode: policy.mode.rawValue,
+            cutoff: policy.cutoff.map(PolicyEngine.format), now: nowVerdict, afterCutoff: futureVerdict)
+        return ClientCheckReport(observation: o, policy: report, afterCutoff: perSuite, live: live, now: now)
+    }
+
+    /// The verdict for one decision, and the context the handshake would use (nil when refused).
+    private func verdict(_ d: ConnectionDecision, observation o: ClientCheckObservation, host: String?, at date: Date)
+        -> (ClientCheckReport.Verdict, NIOSSLContext?) {
+        let maxOffered = o.maxOfferedVersion
+        let minimum = d.policy.minimumVersion
+        var v = ClientCheckReport.Verdict(at: PolicyEngine.format(date), willConnect: false, answer: "", fix: nil,
+                                          rule: d.rule, mode: d.mode, wouldNegotiate: nil, refusal: nil)
+        let upgrade = DeprecationNotice(policy: d.policy, clientVersion: maxOffered, serverName: host, rule: d.rule, now: date).fix
+        if d.action == .refuse || o.hello.isSSLv2Format {
+            v.refusal = o.hello.isSSLv2Format ? "SSL 2.0-format ClientHello: the gateway closes the connection"
+                : "fatal protocol_version alert (\(d.detail))"
+            v.answer = "no — maximum version \(maxOffered.displayName); the minimum is \(minimum.displayName)"
+            v.fix = upgrade
+            return (v, nil)
+        }
+        let floor: TLSContextSet.Floor = d.action == .legacy ? .legacy : .strict(minimum)
+        let context = runtime.contexts.context(serverName: host, prefersECDSA: o.hello.canVerifyECDSA, floor: floor)
+        switch HandshakeSimulator.run(o.hello, recordVersion: o.flight.recordVersion, context: context) {
+        case .refused(let alert, let reason):
+            v.refusal = alert.map { "fatal \($0.name) alert" } ?? reason
+            v.answer = "no — the server refuses this ClientHello (\(alert?.name ?? reason)): no cipher suite, group or "
+                + "signature algorithm in common at \(maxOffered.displayName)"
+            v.fix = "Offer TLS 1.2 or newer with an AEAD suite such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 and the "
+                + "x25519 or secp256r1 group."
+            return (v, context)
+        case .accepted(let version, let suite, _):
+            v.wouldNegotiate = .init(version: version.displayName, cipherSuite: suite.name, alpn: nil)
+            let with = "\(version.displayName) with \(suite.name)"
+            if d.explains {
+                let status = d.policy.explain?.status ?? 426
+                v.answer = "no — the handshake completes (\(with)) but every request is answered with HTTP \(status) "
+                    + "explaining the deprecation"
+                v.fix = upgrade
+            } else if d.requiresAPIKeyException {
+                v.answer = "only with an API key that has an exception — the handshake completes (\(with)); other "
+                    + "requests get the deprecation answer"
+                v.fix = upgrade
+            } else {
+                v.willConnect = true
+                v.answer = "yes — \(with)" + (d.isLegacyClient ? " (\(d.detail))" : "")
+                if d.isLegacyClient { v.fix = upgrade }
+            }
+            return (v, context)
+        }
+    }
+
+    /// The client's suites the context accepts, in the server's order: the hello is run again
+    /// without each chosen suite until the server refuses. A TLS 1.3 hello is then run as TLS 1.2
+    /// (without supported_versions and key_share) for its TLS 1.2 suites.
+    static func acceptedSuites(_ hello: ClientHello, recordVersion: ProtocolVersion, context: NIOSSLContext,
+                               limit: Int = 48) -> [CipherSuite] {
+        var accepted: [CipherSuite] = []
+        var runs = 0
+        func eliminate(_ start: ClientHello) {
+            var h = start
+            while runs < limit, h.cipherSuites.contains(where: { !$0.isGREASE && !$0.isSCSV }) {
+                runs += 1
+                guard case .accepted(_, let suite, _) = HandshakeSimulator.run(h, recordVersion: recordVersion, context: context),
+                      h.cipherSuites.contains(suite) else { return }
+                if !accepted.contains(suite) { accepted.append(suite) }
+                h.cipherSuites.removeAll { $0 == suite }
+            }
+        }
+        eliminate(hello)
+        let offered = ((try? hello.offeredVersions()) ?? []).filter { !$0.isGREASE }
+        if offered.contains(.tls13) {
+            var tls12 = hello
+            let tls13Only: Set<ExtensionType> = [.supportedVersions, .keyShare, .preSharedKey, .earlyData, .pskKeyExchangeModes]
+            tls12.extensions.removeAll { tls13Only.contains($0.type) }
+            tls12.legacyVersion = min(hello.legacyVersion, .tls12)
+            tls12.cipherSuites.removeAll { $0.info.map { $0.minVersion >= .tls13 } ?? false }
+            tls12.cipherSuites.removeAll { accepted.contains($0) }
+            eliminate(tls12)
+        }
+        return accepted
+    }
+}

@@ -1,0 +1,271 @@
+import Crypto
+import Foundation
+import Testing
+import TLSGateway
+import TLSWire
+@testable import TestSupport
+
+/// A provider gateway with a client-check listener, the check on a path of the API listener, and
+/// the plain-HTTP lookup. The clock is in the grace period (2026-03-01; cutoff 2026-06-30).
+let clientCheckYAML = """
+    listeners:
+      - name: api
+        address: 127.0.0.1:0
+      - name: check
+        address: 127.0.0.1:0
+        clientCheck: true
+    upstream:
+      address: {{upstream}}
+    certificates:
+      - default: true
+        hosts: [localhost]
+        chain: {{rsa}}
+        key: {{rsaKey}}
+      - hosts: [localhost]
+        chain: {{ec}}
+        key: {{ecKey}}
+    policy:
+      default:
+        minimumVersion: TLSv1.2
+        mode: warn
+        cutoff: 2026-06-30T00:00:00Z
+    clientCheck:
+      path: /tls-check
+      lookup: 127.0.0.1:0
+    records:
+      database: {{db}}
+    """
+
+extension GatewayHarness {
+    var checkPort: Int { gateway.listenerPorts["check"] ?? 0 }
+    var apiPort: Int { gateway.listenerPorts["api"] ?? 0 }
+}
+
+/// The client check against real clients: each must get the right version, verdict, rating and a
+/// JA4 that follows the published rules.
+@Suite("Client check with real clients", .serialized)
+struct ClientCheckClientTests {
+    @Test("curl (default): TLS 1.3, Probably Okay, will connect after the cutoff; JA4 follows the spec")
+    func curlDefault() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let r = try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check")
+            #expect(r.status == 200, "\(r.stderr)")
+            #expect(r.headers["content-type"] == "application/json")
+            #expect(r.headers["access-control-allow-origin"] == "*")
+            let j = try #require(r.json())
+            #expect(j["tls_version"] as? String == "TLS 1.3")
+            #expect(j["rating"] as? String == "Probably Okay", "\(j["rating_reasons"] ?? "")")
+            #expect(j["sni"] as? String == "localhost")
+            #expect(j["beast_vuln"] as? Bool == false)
+            #expect((j["insecure_cipher_suites"] as? [String: Any])?.isEmpty == true)
+            let negotiated = try #require(j["negotiated"] as? [String: Any])
+            #expect(negotiated["version"] as? String == "TLS 1.3")
+            #expect(negotiated["alpn"] as? String == "http/1.1")
+            let after = try #require((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])
+            #expect(after["will_connect"] as? Bool == true)
+            #expect(after["at"] as? String == "2026-06-30T00:00:00Z")
+            #expect((j["verdict"] as? String)?.hasPrefix("will connect after 2026-06-30: yes — TLS 1.3 with TLS_") == true)
+            try expectJA4FollowsSpec(j, version: "13", sni: true)
+            // The How's My SSL path answers the same JSON.
+            let alias = try TestHTTPS.curl(port: h.checkPort, path: "/a/check")
+            #expect(alias.json()?["tls_version"] as? String == "TLS 1.3")
+        }
+    }
+
+    @Test("curl --tls-max 1.0 and --tlsv1.1: told now yes (warn), after the cutoff no, rating Bad / not okay")
+    func curlLegacy() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let r = try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check", tls: "1.0")
+            #expect(r.status == 200, "\(r.stderr)")
+            let j = try #require(r.json())
+            #expect(j["tls_version"] as? String == "TLS 1.0")
+            #expect(j["rating"] as? String == "Bad")
+            #expect((j["rating_reasons"] as? [String])?.contains("TLS 1.0 is its best version") == true)
+            let policy = try #require(j["policy"] as? [String: Any])
+            let now = try #require(policy["now"] as? [String: Any])
+            let after = try #require(policy["after_cutoff"] as? [String: Any])
+            #expect(now["will_connect"] as? Bool == true)
+            #expect(now["mode"] as? String == "warn")
+            #expect(after["will_connect"] as? Bool == false)
+            #expect((after["answer"] as? String)?.hasPrefix("no — maximum version TLS 1.0; the minimum is TLS 1.2") == true)
+            #expect((after["refusal"] as? String)?.contains("protocol_version") == true)
+            #expect((after["fix"] as? String)?.contains("TLS 1.2 or newer") == true)
+            #expect(j["verdict"] as? String == "will connect after 2026-06-30: no — maximum version TLS 1.0; the minimum is TLS 1.2")
+            // Every suite is refused after the cutoff: the version is.
+            let suites = try #require(j["cipher_suites"] as? [[String: Any]])
+            #expect(suites.filter { ($0["verdict"] as? String) != "signalling" }.allSatisfy {
+                ($0["after_cutoff"] as? String)?.hasPrefix("not accepted") == true
+            })
+            #expect(j["able_to_detect_n_minus_one_splitting"] as? Bool == true)
+            try expectJA4FollowsSpec(j, version: "10", sni: true)
+
+            let r11 = try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check", tls: "1.1")
+            let j11 = try #require(r11.json(), "\(r11.stderr)")
+            #expect(j11["tls_version"] as? String == "TLS 1.1")
+            #expect(j11["rating"] as? String != "Probably Okay")
+            #expect((j11["rating_reasons"] as? [String])?.contains("TLS 1.1 is its best version") == true)
+            #expect(((j11["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == false)
+            try expectJA4FollowsSpec(j11, version: "11", sni: true)
+        }
+    }
+
+    @Test("openssl s_client -tls1 … -tls1_3: the max version and the negotiated version match the flag",
+          arguments: [("-tls1", "TLS 1.0", "10"), ("-tls1_1", "TLS 1.1", "11"), ("-tls1_2", "TLS 1.2", "12"), ("-tls1_3", "TLS 1.3", "13")])
+    func sClient(flag: String, version: String, ja4Version: String) async throws {
+        try TestTools.requireOpenSSL()
+        try await withGateway(yaml: clientCheckYAML) { h in
+            var arguments = ["s_client", "-connect", "127.0.0.1:\(h.checkPort)", "-servername", "localhost", flag, "-quiet",
+                             "-no-CAfile", "-no-CApath", "-no-CAstore"]
+            if flag != "-tls1_3" { arguments += ["-cipher", "DEFAULT:@SECLEVEL=0"] }
+            let request = "GET /api/v1/check HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            let result = try TestProcess.run(TestTools.opensslPath, arguments, timeout: 20, input: request)
+            let response = TestHTTPS.parse(TestProcessResult(status: 0, stdout: result.stdout, stderr: result.stderr, timedOut: false))
+            #expect(response.status == 200, "\(result.stderr)")
+            let j = try #require(response.json())
+            #expect(j["tls_version"] as? String == version)
+            #expect((j["versions"] as? [String: Any])?["max_offered"] as? String == version)
+            #expect((j["negotiated"] as? [String: Any])?["version"] as? String == version)
+            let willConnect = ((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool
+            #expect(willConnect == (version >= "TLS 1.2"))
+            try expectJA4FollowsSpec(j, version: ja4Version, sni: true)
+        }
+    }
+
+    @Test("Python ssl/urllib: default context gets TLS 1.3 and yes; a TLS 1.0-capped context gets no")
+    func python() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let url = "https://localhost:\(h.checkPort)/api/v1/check"
+            let script = """
+                import ssl, sys, urllib.request
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                if sys.argv[2] == "1.0":
+                    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+                    ctx.minimum_version = ssl.TLSVersion.TLSv1
+                    ctx.maximum_version = ssl.TLSVersion.TLSv1
+                sys.stdout.write(urllib.request.urlopen(sys.argv[1], context=ctx, timeout=10).read().decode())
+                """
+            for (cap, version, yes) in [("default", "TLS 1.3", true), ("1.0", "TLS 1.0", false)] {
+                let r = try TestProcess.run("/usr/bin/env", ["python3", "-c", script, url, cap], timeout: 30)
+                #expect(r.status == 0, "\(r.stderr)")
+                let j = try #require(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+                #expect(j["tls_version"] as? String == version)
+                #expect((j["client"] as? [String: Any])?["user_agent"] as? String == "Python-urllib/3.\(Self.pythonMinor())")
+                #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == yes)
+                try expectJA4FollowsSpec(j, version: version == "TLS 1.3" ? "13" : "10", sni: true)
+            }
+        }
+    }
+
+    static func pythonMinor() -> String {
+        let r = try? TestProcess.run("/usr/bin/env", ["python3", "-c", "import sys; print(sys.version_info[1])"], timeout: 10)
+        return r?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+    }
+
+    @Test("Java HttpClient (OpenJDK): TLS 1.3, will connect", .enabled(if: ClientCheckClientTests.has("java")))
+    func java() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let dir = try TestScratch.makeDirectory(prefix: "java")
+            let source = dir.appendingPathComponent("Check.java").path
+            try """
+                import java.net.URI;
+                import java.net.http.HttpClient;
+                import java.net.http.HttpRequest;
+                import java.net.http.HttpResponse;
+                import java.security.cert.X509Certificate;
+                import javax.net.ssl.SSLContext;
+                import javax.net.ssl.TrustManager;
+                import javax.net.ssl.X509TrustManager;
+
+                public class Check {
+                    public static void main(String[] args) throws Exception {
+                        TrustManager[] trustAll = { new X509TrustManager() {
+                            public void checkClientTrusted(X509Certificate[] c, String a) {}
+                            public void checkServerTrusted(X509Certificate[] c, String a) {}
+                            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+                        } };
+                        SSLContext context = SSLContext.getInstance("TLS");
+                        context.init(null, trustAll, null);
+                        HttpClient client = HttpClient.newBuilder().sslContext(context).version(HttpClient.Version.HTTP_1_1).build();
+                        HttpResponse<String> response = client.send(
+                            HttpRequest.newBuilder(URI.create(args[0])).build(), HttpResponse.BodyHandlers.ofString());
+                        System.out.print(response.body());
+                    }
+                }
+                """.write(toFile: source, atomically: true, encoding: .utf8)
+            let r = try TestProcess.run("/usr/bin/env", ["java", "-Djdk.internal.httpclient.disableHostnameVerification=true", source,
+                                                         "https://localhost:\(h.checkPort)/api/v1/check"], timeout: 120)
+            #expect(r.status == 0, "\(r.stderr)")
+            let j = try #require(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout) \(r.stderr)")
+            #expect(j["tls_version"] as? String == "TLS 1.3")
+            #expect(((j["client"] as? [String: Any])?["user_agent"] as? String)?.hasPrefix("Java-http-client/") == true)
+            #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == true)
+            // Java omits SNI for "localhost" (a name without a dot), so JA4 has 'i'.
+            try expectJA4FollowsSpec(j, version: "13", sni: j["sni"] is String)
+        }
+    }
+
+    @Test("Node.js https: TLS 1.3, will connect", .enabled(if: ClientCheckClientTests.has("node")))
+    func node() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let script = """
+                require('https').get(process.argv[1], { rejectUnauthorized: false }, (res) => {
+                  let body = ''; res.on('data', (c) => body += c); res.on('end', () => process.stdout.write(body));
+                }).on('error', (e) => { console.error(e.message); process.exit(1); });
+                """
+            let r = try TestProcess.run("/usr/bin/env", ["node", "-e", script, "https://localhost:\(h.checkPort)/api/v1/check"], timeout: 30)
+            #expect(r.status == 0, "\(r.stderr)")
+            let j = try #require(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+            #expect(j["tls_version"] as? String == "TLS 1.3")
+            #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == true)
+            try expectJA4FollowsSpec(j, version: "13", sni: true)
+        }
+    }
+
+    @Test("swift-nio-ssl client: TLS 1.3, will connect; the connection stays open for a second request")
+    func swiftNIOSSL() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let (client, _) = try await TestTLSClient.connect(port: h.checkPort)
+            defer { Task { await client.close() } }
+            for _ in 0..<2 {
+                let text = try await client.get("/api/v1/check")
+                let body = String(text[text.range(of: "\r\n\r\n")!.upperBound...])
+                let j = try #require(try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+                #expect(j["tls_version"] as? String == "TLS 1.3")
+                #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == true)
+                #expect((j["client"] as? [String: Any])?["user_agent"] as? String == "test-tls-client")
+                try expectJA4FollowsSpec(j, version: "13", sni: true)
+            }
+            #expect(client.isActive)
+        }
+    }
+
+    static func has(_ command: String) -> Bool {
+        (try? TestProcess.run("/usr/bin/env", ["sh", "-c", "command -v \(command)"], timeout: 10))?.status == 0
+    }
+}
+
+/// JA4's first part from the facts the JSON lists, and its hashed parts recomputed by the
+/// published rules (FoxIO JA4 technical details): the JSON's JA4 must equal them.
+func expectJA4FollowsSpec(_ j: [String: Any], version: String, sni: Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let fp = try #require(j["fingerprints"] as? [String: Any], sourceLocation: sourceLocation)
+    let ja4 = try #require(fp["ja4"] as? String, sourceLocation: sourceLocation)
+    let suites = (j["cipher_suites"] as? [[String: Any]] ?? []).filter { $0["name"] as? String != "GREASE" }
+        .compactMap { ($0["id"] as? String)?.dropFirst(2).lowercased() }
+    let extensions = (j["extensions"] as? [[String: Any]] ?? []).filter { $0["name"] as? String != "GREASE" }
+        .compactMap { ($0["id"] as? String)?.dropFirst(2).lowercased() }
+    let sigalgs = (j["signature_algorithms"] as? [[String: Any]] ?? []).filter { $0["name"] as? String != "GREASE" }
+        .compactMap { ($0["id"] as? String)?.dropFirst(2).lowercased() }
+    let alpn = (j["alpn"] as? [String])?.first
+    let alpnPart = alpn.map { "\($0.first!)\($0.last!)" } ?? "00"
+    let a = "t\(version)\(sni ? "d" : "i")" + String(format: "%02d%02d", min(suites.count, 99), min(extensions.count, 99)) + alpnPart
+    func hash12(_ s: String) -> String {
+        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined().prefix(12).description
+    }
+    let b = hash12(suites.sorted().joined(separator: ","))
+    var cText = extensions.filter { $0 != "0000" && $0 != "0010" }.sorted().joined(separator: ",")
+    if !sigalgs.isEmpty { cText += "_" + sigalgs.joined(separator: ",") }
+    let c = hash12(cText)
+    #expect(ja4 == "\(a)_\(b)_\(c)", sourceLocation: sourceLocation)
+}

@@ -269,3 +269,159 @@ func expectJA4FollowsSpec(_ j: [String: Any], version: String, sni: Bool, source
     let c = hash12(cText)
     #expect(ja4 == "\(a)_\(b)_\(c)", sourceLocation: sourceLocation)
 }
+
+/// The lookup for clients that cannot finish a handshake, the check on an API path, the page and
+/// the HTTP surface (CORS, JSONP, methods).
+@Suite("Client check: lookup, path, page", .serialized)
+struct ClientCheckServiceTests {
+    func lookup(_ h: GatewayHarness, _ path: String) throws -> CurlResult {
+        let port = try #require(h.gateway.lookupPort)
+        let r = try TestProcess.run("/usr/bin/curl", ["-sS", "-i", "--max-time", "10", "http://127.0.0.1:\(port)\(path)"], timeout: 15)
+        return TestHTTPS.parse(r)
+    }
+
+    @Test("lookup before any handshake: 404 with a one-line reason, as JSON and as a page")
+    func lookupNothingSeen() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let r = try lookup(h, "/api/v1/check")
+            #expect(r.status == 404)
+            #expect(r.json()?["error"] as? String == "no_client_hello")
+            #expect((r.json()?["message"] as? String)?.contains("127.0.0.1") == true)
+            let page = try lookup(h, "/")
+            #expect(page.status == 404)
+            #expect(page.body.contains("No TLS handshake seen from 127.0.0.1"))
+        }
+    }
+
+    @Test("after the cutoff a TLS 1.0 client is refused with protocol_version; the lookup tells it why")
+    func lookupAfterRefusal() async throws {
+        try await withGateway(yaml: clientCheckYAML, at: Dates.afterCutoff) { h in
+            let refused = try TestHTTPS.curl(port: h.apiPort, path: "/v1/orders", tls: "1.0")
+            #expect(refused.status == 0)
+            #expect(refused.stderr.contains("alert protocol version"), "\(refused.stderr)")
+            _ = try await h.waitForConnections(1)
+            let r = try lookup(h, "/api/v1/check")
+            #expect(r.status == 200)
+            let j = try #require(r.json())
+            #expect(j["source"] as? String == "lookup")
+            let connection = try #require(j["connection"] as? [String: Any])
+            #expect(connection["outcome"] as? String == "refused")
+            #expect(connection["listener"] as? String == "api")
+            #expect(j["tls_version"] as? String == "TLS 1.0")
+            #expect(j["negotiated"] == nil)
+            let policy = try #require(j["policy"] as? [String: Any])
+            #expect((policy["now"] as? [String: Any])?["will_connect"] as? Bool == false)
+            #expect((policy["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == false)
+            let page = try lookup(h, "/")
+            #expect(page.status == 200)
+            #expect(page.body.contains("No — your client will not connect after <span class=\"date\">2026-06-30</span>."))
+            #expect(page.body.contains("the gateway's outcome was <b>refused</b>"))
+        }
+    }
+
+    @Test("a client with no suite in common fails even the check listener's handshake; the lookup says so")
+    func lookupAfterHandshakeFailure() async throws {
+        try TestTools.requireOpenSSL()
+        try await withGateway(yaml: clientCheckYAML) { h in
+            // Camellia is in OpenSSL, not in BoringSSL: the server answers handshake_failure.
+            let failed = try TestHTTPS.sClient(port: h.checkPort, versionFlag: "-tls1_2", extra: ["-cipher", "CAMELLIA128-SHA"])
+            #expect(failed.negotiation == nil)
+            #expect(failed.alert == 40, "\(failed.output)")
+            _ = try await h.waitForConnections(1)
+            let j = try #require(try lookup(h, "/api/v1/check").json())
+            #expect((j["connection"] as? [String: Any])?["outcome"] as? String == "handshake-failed")
+            #expect(j["given_cipher_suites"] as? [String] == ["TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"]
+                    || (j["given_cipher_suites"] as? [String])?.first == "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA")
+            let after = try #require((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])
+            #expect(after["will_connect"] as? Bool == false)
+            #expect((after["answer"] as? String)?.hasPrefix("no — the server refuses this ClientHello (handshake_failure)") == true)
+            #expect((after["refusal"] as? String) == "fatal handshake_failure alert")
+        }
+    }
+
+    @Test("the check on the API listener's path: answered by the gateway, never proxied; other paths are")
+    func pathOnAPIListener() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let r = try TestHTTPS.curl(port: h.apiPort, path: "/tls-check/api/v1/check", tls: "1.2")
+            #expect(r.status == 200)
+            #expect(r.json()?["tls_version"] as? String == "TLS 1.2")
+            let page = try TestHTTPS.curl(port: h.apiPort, path: "/tls-check")
+            #expect(page.status == 200)
+            #expect(page.headers["content-type"] == "text/html; charset=utf-8")
+            let missing = try TestHTTPS.curl(port: h.apiPort, path: "/tls-check/nope")
+            #expect(missing.status == 404)
+            #expect(h.upstream?.requestCount == 0)
+            let proxied = try TestHTTPS.curl(port: h.apiPort, path: "/tls-checkout")
+            #expect(proxied.headers["x-upstream"] == "test")
+            #expect(h.upstream?.requestCount == 1)
+            let requests = try h.requests()
+            #expect(requests.filter { $0.outcome == "client-check" }.count == 3)
+        }
+    }
+
+    @Test("the page: yes or no at the top, no scripts, a strict CSP; the JSON path is linked")
+    func page() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let legacy = try TestHTTPS.curl(port: h.checkPort, path: "/", tls: "1.0")
+            #expect(legacy.status == 200)
+            #expect(legacy.headers["content-security-policy"]?.hasPrefix("default-src 'none'") == true)
+            #expect(legacy.body.contains("<div class=\"verdict no\" id=\"verdict\"><h1>No — your client will not connect after <span class=\"date\">2026-06-30</span>.</h1>"))
+            #expect(legacy.body.contains("maximum version TLS 1.0"))
+            #expect(!legacy.body.lowercased().contains("<script"))
+            #expect(!legacy.body.contains("src=\"http"))
+            #expect(legacy.body.contains("href=\"/api/v1/check\""))
+            let modern = try TestHTTPS.curl(port: h.checkPort, path: "/")
+            #expect(modern.body.contains("<h1>Yes — your client will still connect after <span class=\"date\">2026-06-30</span>.</h1>"))
+        }
+    }
+
+    @Test("HTTP surface: JSONP sanitised, CORS preflight, HEAD, 405 for other methods, 404 for other paths")
+    func httpSurface() async throws {
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let jsonp = try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check?callback=cb%3Cscript%3E")
+            #expect(jsonp.status == 200)
+            #expect(jsonp.headers["content-type"] == "application/javascript; charset=utf-8")
+            #expect(jsonp.body.hasPrefix("cb3Cscript3E({"))
+            let preflight = try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check", method: "OPTIONS",
+                                               extra: ["-H", "Origin: https://example.org"])
+            #expect(preflight.status == 204)
+            #expect(preflight.headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS")
+            let head = try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check", extra: ["-I"])
+            #expect(head.status == 200)
+            #expect(Int(head.headers["content-length"] ?? "") ?? 0 > 100)
+            let post = try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check", method: "POST", data: "x")
+            #expect(post.status == 405)
+            #expect(post.headers["allow"] == "GET, HEAD, OPTIONS")
+            let other = try TestHTTPS.curl(port: h.checkPort, path: "/admin")
+            #expect(other.status == 404)
+            #expect(other.json()?["error"] as? String == "not_found")
+        }
+    }
+
+    @Test("headless Chromium loads the page; the verdict is in the rendered page and in a screenshot",
+          .enabled(if: ClientCheckServiceTests.chromiumPath != nil))
+    func chromiumScreenshot() async throws {
+        let browser = try #require(Self.chromiumPath)
+        try await withGateway(yaml: clientCheckYAML) { h in
+            let url = "https://localhost:\(h.checkPort)/"
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors", "--no-first-run",
+                         "--disable-dev-shm-usage", "--user-data-dir=\(try TestScratch.makeDirectory(prefix: "chromium").path)"]
+            let dom = try TestProcess.run(browser, flags + ["--dump-dom", url], timeout: 120)
+            #expect(dom.stdout.contains("Yes — your client will still connect after <span class=\"date\">2026-06-30</span>."), "\(dom.stderr.suffix(2000))")
+            // The screenshot goes where a person can look at it: .build/artifacts/ by default.
+            let artifacts = ProcessInfo.processInfo.environment["TLSGUARD_ARTIFACTS"]
+                ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/artifacts").standardized.path
+            try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+            let png = artifacts + "/clientcheck-chromium.png"
+            try? FileManager.default.removeItem(atPath: png)
+            let shot = try TestProcess.run(browser, flags + ["--screenshot=\(png)", "--window-size=1200,1000", url], timeout: 120)
+            let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
+            #expect(size > 10_000, "\(shot.stderr.suffix(2000))")
+            let data = try Data(contentsOf: URL(fileURLWithPath: png))
+            #expect(data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        }
+    }
+
+    static let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+}

@@ -98,7 +98,7 @@ struct ClientCheckJudge {
         }
     }
 
-    /// The client's suites the context accepts, in the server's order: the hello is run again
+    /// The client's suites the context accepts, in the order it picks them: the hello is run again
     /// without each chosen suite until the server refuses. A TLS 1.3 hello is then run as TLS 1.2
     /// (without supported_versions and key_share) for its TLS 1.2 suites.
     static func acceptedSuites(_ hello: ClientHello, recordVersion: ProtocolVersion, context: NIOSSLContext,

@@ -5,11 +5,13 @@ import Foundation
 enum ClientCheckPage {
     static func render(_ r: ClientCheckReport, jsonPath: String) -> String {
         let after = r.policy.afterCutoff
-        let when = r.policy.cutoff.map { "after \(String($0.prefix(10)))" } ?? "when old TLS is switched off"
+        // The date stays on one line (a hyphen is a break opportunity).
+        let when = r.policy.cutoff.map { "after <span class=\"date\">\(esc(String($0.prefix(10))))</span>" }
+            ?? "when old TLS is switched off"
         let headline = after.willConnect ? "Yes — your client will still connect \(when)."
             : "No — your client will not connect \(when)."
         var h = head(title: "TLS client check: \(after.willConnect ? "yes" : "no")")
-        h += "<div class=\"verdict \(after.willConnect ? "yes" : "no")\" id=\"verdict\"><h1>\(esc(headline))</h1>"
+        h += "<div class=\"verdict \(after.willConnect ? "yes" : "no")\" id=\"verdict\"><h1>\(headline)</h1>"
         h += "<p>\(esc(after.answer))</p>"
         if let fix = after.fix { h += "<p class=\"fix\"><b>What to do:</b> \(esc(fix))</p>" }
         h += "</div>"
@@ -76,9 +78,9 @@ enum ClientCheckPage {
         <meta name="viewport" content="width=device-width, initial-scale=1"><title>\(esc(title))</title><style>
         body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:62rem;margin:1.5rem auto;padding:0 1rem;color:#1b1b1b}
         .verdict{padding:1rem 1.5rem;border-radius:.5rem;margin-bottom:1.5rem}
-        .verdict h1{margin:.2rem 0 .6rem;font-size:2rem}.yes{background:#dff3e4;border:3px solid #1e7b34}
+        .verdict h1{margin:.2rem 0 .6rem;font-size:2rem}.date{white-space:nowrap}.yes{background:#dff3e4;border:3px solid #1e7b34}
         .no{background:#fbe3e4;border:3px solid #b3261e}.unknown{background:#eef0f3;border:3px solid #5f6b7a}
-        table{border-collapse:collapse;width:100%;margin-bottom:1rem}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+        table{border-collapse:collapse;width:100%;margin-bottom:1rem}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
         th{background:#f4f4f4}tr.insecure td{background:#fdecea}tr.weak td{background:#fff8e1}code{font-size:.9em}
         small{color:#666}.note{color:#444;font-size:.95em}.fix{font-size:1.05em}
         </style></head><body>

@@ -179,6 +179,13 @@ public struct ClientHelloFlight: Hashable, Sendable {
     public var recordCount: Int
     /// The exact bytes the hello occupied on the wire (records or SSL 2.0 record).
     public var wireLength: Int
+
+    public init(hello: ClientHello, recordVersion: ProtocolVersion, recordCount: Int, wireLength: Int) {
+        self.hello = hello
+        self.recordVersion = recordVersion
+        self.recordCount = recordCount
+        self.wireLength = wireLength
+    }
 }
 
 /// Reads a client's first flight, fed in any chunking, up to the ClientHello.

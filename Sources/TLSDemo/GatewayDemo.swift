@@ -21,8 +21,19 @@ public enum GatewayDemo {
         public var notices: [String]
     }
 
+    /// What the client check told one client.
+    public struct Check: Sendable {
+        public var client: String
+        public var report: ClientCheckReport?
+        /// Why there is no report.
+        public var failure: String?
+    }
+
     public struct Result: Sendable {
         public var gatewayPort: Int
+        /// The client-check listener (TLS 1.0–1.3, check only).
+        public var checkPort: Int
+        public var checks: [Check]
         public var upstreamPort: Int
         public var cutoff: Date
         public var steps: [Step]
@@ -49,18 +60,31 @@ public enum GatewayDemo {
         let cutoff = Calendar(identifier: .gregorian).startOfDay(for: now.addingTimeInterval(30 * 86400))
         let database = directory.appendingPathComponent("records.sqlite").path
         let configuration = GatewayConfiguration(
-            listeners: [.init(name: "demo", host: "127.0.0.1", port: 0)],
+            listeners: [.init(name: "demo", host: "127.0.0.1", port: 0),
+                        .init(name: "check", host: "127.0.0.1", port: 0, clientCheck: true)],
             upstream: .init(host: "127.0.0.1", port: upstream.port),
             certificates: certificates,
             defaultPolicy: HostPolicy(name: "default", minimumVersion: .tls12, mode: .warn, cutoff: cutoff,
                                       deprecationLink: "https://example.com/tls"),
-            records: .init(databasePath: database))
+            records: .init(databasePath: database), clientCheck: .init(path: "/tls-check"))
         let clock = NIOLockedValueBox(now)
         var logger = Logger(label: "tlsguard.demo")
         logger.logLevel = .critical
         let gateway = try Gateway(configuration: configuration, clock: GatewayClock { clock.withLockedValue { $0 } }, logger: logger)
         try await gateway.start()
         let port = gateway.listenerPorts["demo"] ?? 0
+        let checkPort = gateway.listenerPorts["check"] ?? 0
+
+        // The client check first, while the clock is today: what each client is told.
+        var checks: [Check] = []
+        for (version, label) in [(TLSVersion.tlsv1, "TLS 1.0 client"), (.tlsv13, "TLS 1.3 client")] {
+            let (body, error) = await DemoClient.fetch(port: checkPort, version: version, path: "/api/v1/check")
+            if let body, let report = try? JSONDecoder().decode(ClientCheckReport.self, from: Data(body.utf8)) {
+                checks.append(Check(client: label, report: report))
+            } else {
+                checks.append(Check(client: label, failure: error.map { "\($0)" } ?? "no JSON in the answer"))
+            }
+        }
 
         var steps: [Step] = []
         steps.append(await DemoClient.get(port: port, version: .tlsv13, label: "TLS 1.3 client, today"))
@@ -71,7 +95,7 @@ public enum GatewayDemo {
         await gateway.shutdown(drainTimeout: .seconds(2))
         await upstream.stop()
         let records = (try? gateway.telemetry?.store.connections()) ?? []
-        return Result(gatewayPort: port, upstreamPort: upstream.port, cutoff: cutoff, steps: steps, records: records,
+        return Result(gatewayPort: port, checkPort: checkPort, checks: checks, upstreamPort: upstream.port, cutoff: cutoff, steps: steps, records: records,
                       databasePath: database)
     }
 }
@@ -120,6 +144,34 @@ final class DemoUpstream: Sendable {
 
 /// One HTTPS GET through swift-nio-ssl at exactly one TLS version.
 enum DemoClient {
+    /// One GET over TLS of exactly `version`; the response body, or the error.
+    static func fetch(port: Int, version: TLSVersion, path: String) async -> (body: String?, error: Error?) {
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = version
+            tls.maximumTLSVersion = version
+            tls.certificateVerification = .none
+            let context = try NIOSSLContext(configuration: tls)
+            let collector = ResponseCollector()
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                        try channel.pipeline.syncOperations.addHandler(collector)
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).get()
+            try? await channel.writeAndFlush(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).get()
+            try? await channel.closeFuture.get()
+            let text = collector.text
+            guard let split = text.range(of: "\r\n\r\n") else { return (nil, collector.error) }
+            return (String(text[split.upperBound...]), nil)
+        } catch {
+            return (nil, error)
+        }
+    }
+
     static func get(port: Int, version: TLSVersion, label: String) async -> GatewayDemo.Step {
         do {
             var tls = TLSConfiguration.makeClientConfiguration()

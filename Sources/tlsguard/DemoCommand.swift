@@ -15,7 +15,9 @@ struct Demo: AsyncParsableCommand {
 
             Then the gateway part: a local upstream, `tlsguard gateway` in warn mode in front of it
             (TLS 1.2 minimum, cutoff in 30 days), a TLS 1.3 and a TLS 1.0 client, the TLS 1.0 client
-            again with the gateway's clock moved past the cutoff, and the records they left.
+            again with the gateway's clock moved past the cutoff, and the records they left. Last,
+            the client check: what the gateway's check listener tells a TLS 1.0 and a TLS 1.3 client
+            (will it still connect after the cutoff, rating, JA4).
             With --format json only the scan report is printed.
             """)
     )
@@ -60,6 +62,22 @@ struct Demo: AsyncParsableCommand {
         for step in r.steps {
             out += "  " + step.client.padding(toLength: 34, withPad: " ", startingAt: 0) + step.outcome + "\n"
             for notice in step.notices { out += String(repeating: " ", count: 36) + notice + "\n" }
+        }
+        out += "\n  the client check on https://127.0.0.1:\(r.checkPort)/ (and /tls-check on the gateway) tells each client:\n"
+        for check in r.checks {
+            out += "  " + check.client.padding(toLength: 16, withPad: " ", startingAt: 0)
+            guard let c = check.report else {
+                out += "no answer: \(check.failure ?? "?")\n"
+                continue
+            }
+            let got = c.negotiated.map { [$0.version, $0.cipherSuite].compactMap { $0 }.joined(separator: " ") } ?? "-"
+            out += "offers up to \(c.versions.maxOffered), got \(got)\n"
+            let pad = String(repeating: " ", count: 18)
+            let text = TextRenderer(color: false)
+            for line in ["rating (How's My SSL rules): \(c.rating)", "now: \(c.policy.now.answer)", c.verdict,
+                         "JA4 \(c.fingerprints.ja4)"] {
+                out += text.wrap(pad + line, indent: 20, separator: " ") + "\n"
+            }
         }
         out += "\n  records (\(r.databasePath)):\n"
         out += "    " + ["offered", "got", "outcome", "rule", "ja4"].enumerated().map { i, h in

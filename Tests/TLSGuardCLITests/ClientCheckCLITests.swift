@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import TestSupport
+
+/// `tlsguard clientcheck` through the built binary: usage errors, a real run with the lookup, and
+/// the demo's client-check part.
+@Suite("tlsguard clientcheck", .serialized)
+struct ClientCheckCLITests {
+    @Test("usage errors exit 64 with one line naming the flag", arguments: [
+        (["clientcheck"], "--cert"),
+        (["clientcheck", "--cert", "/nonexistent.pem", "--key", "/nonexistent.key"], "--cert: cannot read /nonexistent.pem"),
+        (["clientcheck", "--cert", "/etc/hostname", "--key", "/etc/hostname", "--minimum", "TLSv9"], "--minimum 'TLSv9'"),
+        (["clientcheck", "--cert", "/etc/hostname", "--key", "/etc/hostname", "--cutoff", "soon"], "--cutoff 'soon' is not a date"),
+        (["clientcheck", "--cert", "/etc/hostname", "--key", "/etc/hostname", "--listen", "nowhere"], "--listen 'nowhere'"),
+    ])
+    func usage(arguments: [String], mention: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 64)
+        #expect(r.stderr.contains(mention), "\(r.stderr)")
+    }
+
+    @Test("a certificate that is not PEM: exit 64 with one line naming the file")
+    func badCertificate() throws {
+        let r = try CLI.run(["clientcheck", "--cert", "/etc/hostname", "--key", "/etc/hostname", "--listen", "127.0.0.1:0"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("/etc/hostname is not a PEM certificate chain"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("runs: TLS 1.0 and TLS 1.3 clients are told; the lookup answers over plain HTTP; SIGTERM exits 0")
+    func run() throws {
+        let cert = try TestCertificate.rsa()
+        let port = try TestSocket.freePort()
+        let lookupPort = try TestSocket.freePort()
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["clientcheck", "--listen", "127.0.0.1:\(port)", "--cert", cert.certPath, "--key", cert.keyPath,
+                             "--lookup", "127.0.0.1:\(lookupPort)", "--cutoff", "2030-01-01", "--log-level", "warning"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
+        try process.run()
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        var modern: CurlResult?
+        for _ in 0..<100 where modern?.status != 200 {
+            usleep(50_000)
+            modern = try? TestHTTPS.curl(port: port, path: "/api/v1/check", tls: "1.3", timeout: 5)
+        }
+        let m = try #require(modern?.json(), "the client check did not come up")
+        #expect((m["verdict"] as? String)?.hasPrefix("will connect after 2030-01-01: yes — TLS 1.3 with TLS_") == true)
+        let legacy = try TestHTTPS.curl(port: port, path: "/api/v1/check", tls: "1.0")
+        let l = try #require(legacy.json(), "\(legacy.stderr)")
+        #expect(l["verdict"] as? String == "will connect after 2030-01-01: no — maximum version TLS 1.0; the minimum is TLS 1.2")
+        #expect(l["rating"] as? String == "Bad")
+        // The lookup shows the last hello from 127.0.0.1: the TLS 1.0 one.
+        let lookup = TestHTTPS.parse(try TestProcess.run("/usr/bin/curl", ["-sS", "-i", "http://127.0.0.1:\(lookupPort)/api/v1/check"], timeout: 10))
+        #expect(lookup.status == 200)
+        #expect(lookup.json()?["tls_version"] as? String == "TLS 1.0")
+        #expect(lookup.json()?["source"] as? String == "lookup")
+
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<200 where process.isRunning { usleep(50_000) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.availableData, as: UTF8.self))")
+    }
+
+    @Test("demo: the client check part tells a TLS 1.0 client no and a TLS 1.3 client yes")
+    func demo() throws {
+        let r = try CLI.run(["demo"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let part = try #require(r.stdout.range(of: "the client check on https://127.0.0.1:").map { String(r.stdout[$0.lowerBound...]) })
+        #expect(part.contains("TLS 1.0 client  offers up to TLS 1.0, got TLS 1.0"))
+        #expect(part.contains("rating (How's My SSL rules): Bad"))
+        #expect(part.contains(": no — maximum version TLS 1.0; the minimum is TLS"))
+        #expect(part.contains("TLS 1.3 client  offers up to TLS 1.3, got TLS 1.3"))
+        #expect(part.contains(": yes — TLS 1.3 with TLS_"))
+    }
+}

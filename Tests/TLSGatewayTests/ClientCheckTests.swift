@@ -425,3 +425,71 @@ struct ClientCheckServiceTests {
     static let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 }
+
+/// The JSON the check writes against `docs/clientcheck-schema.json`, with a small validator for
+/// the schema's own subset (type, required, properties, additionalProperties, items, enum, const).
+@Suite("Client check JSON schema")
+struct ClientCheckSchemaTests {
+    static func schema() throws -> [String: Any] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/clientcheck-schema.json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    /// Problems with `value` under `schema`, each naming the JSON path.
+    static func validate(_ value: Any, _ schema: [String: Any], path: String = "$") -> [String] {
+        var problems: [String] = []
+        if let allowed = schema["enum"] as? [String], !allowed.contains(value as? String ?? "\u{0}") {
+            problems.append("\(path): \(value) not in \(allowed)")
+        }
+        if let constant = schema["const"] as? Int, (value as? Int) != constant { problems.append("\(path): not \(constant)") }
+        let types: [String] = (schema["type"] as? [String]) ?? ((schema["type"] as? String).map { [$0] } ?? [])
+        if !types.isEmpty {
+            // Foundation on Linux bridges JSON numbers and booleans both ways (0 `is Bool`, true
+            // `is Int`): a value may count as either.
+            var actual: Set<String> = []
+            if value is NSNull { actual.insert("null") }
+            if value is Bool { actual.insert("boolean") }
+            if value is Int { actual.insert("integer") }
+            if value is String { actual.insert("string") }
+            if value is [Any] { actual.insert("array") }
+            if value is [String: Any] { actual.insert("object") }
+            if actual.isDisjoint(with: types) { problems.append("\(path): \(actual.sorted()), expected \(types)") }
+        }
+        if let object = value as? [String: Any] {
+            let properties = schema["properties"] as? [String: Any] ?? [:]
+            for key in schema["required"] as? [String] ?? [] where object[key] == nil { problems.append("\(path).\(key): missing") }
+            for (key, v) in object {
+                if let sub = properties[key] as? [String: Any] {
+                    problems += validate(v, sub, path: "\(path).\(key)")
+                } else if let extra = schema["additionalProperties"] as? [String: Any] {
+                    problems += validate(v, extra, path: "\(path).\(key)")
+                } else if schema["additionalProperties"] as? Bool == false {
+                    problems.append("\(path).\(key): not in the schema")
+                }
+            }
+        }
+        if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
+            for (i, v) in array.enumerated() { problems += validate(v, items, path: "\(path)[\(i)]") }
+        }
+        return problems
+    }
+
+    @Test("live and lookup reports follow the schema")
+    func reportsFollowSchema() async throws {
+        let schema = try Self.schema()
+        try await withGateway(yaml: clientCheckYAML) { h in
+            for tls in ["1.0", "1.3"] {
+                let j = try #require(try TestHTTPS.curl(port: h.checkPort, path: "/api/v1/check", tls: tls).json())
+                #expect(Self.validate(j, schema) == [], "TLS \(tls)")
+            }
+            let lookupPort = try #require(h.gateway.lookupPort)
+            let r = TestHTTPS.parse(try TestProcess.run("/usr/bin/curl", ["-sS", "-i", "http://127.0.0.1:\(lookupPort)/api/v1/check"], timeout: 10))
+            let j = try #require(r.json())
+            #expect(Self.validate(j, schema) == [])
+            #expect(j["connection"] != nil)
+            // The validator itself catches a wrong document.
+            #expect(!Self.validate(["schema_version": 2], schema).isEmpty)
+        }
+    }
+}

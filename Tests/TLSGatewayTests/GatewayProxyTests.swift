@@ -139,7 +139,8 @@ struct GatewayProxyTests {
 
     @Test("timeouts: a partial hello, a stalled handshake and an idle keep-alive connection are closed")
     func timeouts() async throws {
-        let yaml = providerYAML + "\ntls: {helloTimeout: 300ms}\nidleTimeout: 1s\n"
+        // 800 ms: short enough to tell from the client's 3 s, long enough for a TLS handshake on a loaded CI machine.
+        let yaml = providerYAML + "\ntls: {helloTimeout: 800ms}\nidleTimeout: 1s\n"
         try await withGateway(yaml: yaml) { h in
             let started = Date()
             // Three bytes of a record header, then silence.

@@ -100,6 +100,8 @@ final class GatewayCore: Sendable {
 
     /// The client-check report for an observation under the current runtime.
     func clientCheckReport(_ observation: ClientCheckObservation, live: Bool) -> ClientCheckReport {
-        ClientCheckJudge(runtime: runtime, now: clock.now()).report(for: observation, live: live)
+        let report = ClientCheckJudge(runtime: runtime, now: clock.now()).report(for: observation, live: live)
+        metrics.clientCheck(source: report.source, willConnectAfterCutoff: report.policy.afterCutoff.willConnect)
+        return report
     }
 }

@@ -54,6 +54,15 @@ public final class GatewayMetrics: Sendable {
         ).increment()
     }
 
+    /// One client-check answer: live or lookup, and whether the client will connect after the cutoff.
+    func clientCheck(source: String, willConnectAfterCutoff: Bool) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "tlsguard", metricName: "client_checks", unitName: "total",
+                              helpText: "Client-check reports served, by source and the after-cutoff verdict"),
+            labels: [("source", source), ("after_cutoff", willConnectAfterCutoff ? "yes" : "no")]
+        ).increment()
+    }
+
     func upstreamLatency(nanoseconds: Int64) { upstreamLatency.recordNanoseconds(nanoseconds) }
 
     func reload(succeeded: Bool) {

@@ -14,6 +14,8 @@ let clientCheckYAML = """
       - name: check
         address: 127.0.0.1:0
         clientCheck: true
+    admin:
+      address: 127.0.0.1:0
     upstream:
       address: {{upstream}}
     certificates:
@@ -356,6 +358,9 @@ struct ClientCheckServiceTests {
             #expect(h.upstream?.requestCount == 1)
             let requests = try h.requests()
             #expect(requests.filter { $0.outcome == "client-check" }.count == 3)
+            let adminPort = try #require(h.adminPort)
+            let metrics = try TestProcess.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(adminPort)/metrics"], timeout: 10)
+            #expect(metrics.stdout.contains(#"tlsguard_client_checks_total{source="live",after_cutoff="yes"} 2"#), "\(metrics.stdout)")
         }
     }
 

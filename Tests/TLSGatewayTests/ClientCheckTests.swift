@@ -89,10 +89,10 @@ struct ClientCheckClientTests {
             #expect(now["will_connect"] as? Bool == true)
             #expect(now["mode"] as? String == "warn")
             #expect(after["will_connect"] as? Bool == false)
-            #expect((after["answer"] as? String)?.hasPrefix("no — maximum version TLS 1.0; the minimum is TLS 1.2") == true)
+            #expect((after["answer"] as? String)?.hasPrefix("no — maximum version TLS 1.0; upgrade to TLS 1.2 or newer") == true)
             #expect((after["refusal"] as? String)?.contains("protocol_version") == true)
             #expect((after["fix"] as? String)?.contains("TLS 1.2 or newer") == true)
-            #expect(j["verdict"] as? String == "will connect after 2026-06-30: no — maximum version TLS 1.0; the minimum is TLS 1.2")
+            #expect(j["verdict"] as? String == "will connect after 2026-06-30: no — maximum version TLS 1.0; upgrade to TLS 1.2 or newer")
             // Every suite is refused after the cutoff: the version is.
             let suites = try #require(j["cipher_suites"] as? [[String: Any]])
             #expect(suites.filter { ($0["verdict"] as? String) != "signalling" }.allSatisfy {

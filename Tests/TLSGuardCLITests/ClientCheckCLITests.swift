@@ -58,7 +58,7 @@ struct ClientCheckCLITests {
         #expect((m["verdict"] as? String)?.hasPrefix("will connect after 2030-01-01: yes — TLS 1.3 with TLS_") == true)
         let legacy = try TestHTTPS.curl(port: port, path: "/api/v1/check", tls: "1.0")
         let l = try #require(legacy.json(), "\(legacy.stderr)")
-        #expect(l["verdict"] as? String == "will connect after 2030-01-01: no — maximum version TLS 1.0; the minimum is TLS 1.2")
+        #expect(l["verdict"] as? String == "will connect after 2030-01-01: no — maximum version TLS 1.0; upgrade to TLS 1.2 or newer")
         #expect(l["rating"] as? String == "Bad")
         // The lookup shows the last hello from 127.0.0.1: the TLS 1.0 one.
         let lookup = TestHTTPS.parse(try TestProcess.run("/usr/bin/curl", ["-sS", "-i", "http://127.0.0.1:\(lookupPort)/api/v1/check"], timeout: 10))
@@ -79,7 +79,7 @@ struct ClientCheckCLITests {
         let part = try #require(r.stdout.range(of: "the client check on https://127.0.0.1:").map { String(r.stdout[$0.lowerBound...]) })
         #expect(part.contains("TLS 1.0 client  offers up to TLS 1.0, got TLS 1.0"))
         #expect(part.contains("rating (How's My SSL rules): Bad"))
-        #expect(part.contains(": no — maximum version TLS 1.0; the minimum is TLS"))
+        #expect(part.contains(": no — maximum version TLS 1.0; upgrade to TLS"))
         #expect(part.contains("TLS 1.3 client  offers up to TLS 1.3, got TLS 1.3"))
         #expect(part.contains(": yes — TLS 1.3 with TLS_"))
     }

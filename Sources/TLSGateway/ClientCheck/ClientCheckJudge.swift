@@ -63,7 +63,7 @@ struct ClientCheckJudge {
         if d.action == .refuse || o.hello.isSSLv2Format {
             v.refusal = o.hello.isSSLv2Format ? "SSL 2.0-format ClientHello: the gateway closes the connection"
                 : "fatal protocol_version alert (\(d.detail))"
-            v.answer = "no — maximum version \(maxOffered.displayName); the minimum is \(minimum.displayName)"
+            v.answer = "no — maximum version \(maxOffered.displayName); upgrade to \(minimum.displayName) or newer"
             v.fix = upgrade
             return (v, nil)
         }

@@ -101,6 +101,7 @@ extension ClientCheckReport {
                 let strength = suite.strength
                 verdict = strength.rating.rawValue
                 why = (insecure[suite] ?? []) + strength.reasons
+                if afterCutoff[suite]?.hasPrefix("not accepted") == true { why.append("not allowed after the cutoff") }
             }
             return Suite(id: suite.hexString, name: suite.isGREASE ? "GREASE" : suite.name, verdict: verdict, reasons: why,
                          afterCutoff: afterCutoff[suite])

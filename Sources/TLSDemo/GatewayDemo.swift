@@ -144,35 +144,9 @@ final class DemoUpstream: Sendable {
 
 /// One HTTPS GET through swift-nio-ssl at exactly one TLS version.
 enum DemoClient {
-    /// One GET over TLS of exactly `version`; the response body, or the error.
-    static func fetch(port: Int, version: TLSVersion, path: String) async -> (body: String?, error: Error?) {
-        do {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.minimumTLSVersion = version
-            tls.maximumTLSVersion = version
-            tls.certificateVerification = .none
-            let context = try NIOSSLContext(configuration: tls)
-            let collector = ResponseCollector()
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(5))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: "localhost"))
-                        try channel.pipeline.syncOperations.addHandler(collector)
-                    }
-                }
-                .connect(host: "127.0.0.1", port: port).get()
-            try? await channel.writeAndFlush(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).get()
-            try? await channel.closeFuture.get()
-            let text = collector.text
-            guard let split = text.range(of: "\r\n\r\n") else { return (nil, collector.error) }
-            return (String(text[split.upperBound...]), nil)
-        } catch {
-            return (nil, error)
-        }
-    }
-
-    static func get(port: Int, version: TLSVersion, label: String) async -> GatewayDemo.Step {
+    /// One GET over TLS of exactly `version`: the whole response text ("" when none came), and
+    /// the handshake or connection error, if any.
+    static func exchange(port: Int, version: TLSVersion, path: String) async -> (text: String, error: Error?) {
         do {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.minimumTLSVersion = version
@@ -190,17 +164,28 @@ enum DemoClient {
                 }
                 .connect(host: "127.0.0.1", port: port).get()
             // A refused handshake fails the write too; the handshake error itself is in the collector.
-            try? await channel.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).get()
+            try? await channel.writeAndFlush(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).get()
             try? await channel.closeFuture.get()
-            let text = collector.text
-            if let error = collector.error, text.isEmpty { return failure(label, error) }
-            let lines = text.components(separatedBy: "\r\n")
-            let status = lines.first.map { String($0.dropFirst("HTTP/1.1 ".count)) } ?? "no response"
-            let notices = lines.filter { $0.hasPrefix("Deprecation:") || $0.hasPrefix("Sunset:") }
-            return GatewayDemo.Step(client: label, outcome: status, notices: notices)
+            return (collector.text, collector.error)
         } catch {
-            return failure(label, error)
+            return ("", error)
         }
+    }
+
+    /// The response body of a GET, or the error.
+    static func fetch(port: Int, version: TLSVersion, path: String) async -> (body: String?, error: Error?) {
+        let (text, error) = await exchange(port: port, version: version, path: path)
+        guard let split = text.range(of: "\r\n\r\n") else { return (nil, error) }
+        return (String(text[split.upperBound...]), nil)
+    }
+
+    static func get(port: Int, version: TLSVersion, label: String) async -> GatewayDemo.Step {
+        let (text, error) = await exchange(port: port, version: version, path: "/")
+        if let error, text.isEmpty { return failure(label, error) }
+        let lines = text.components(separatedBy: "\r\n")
+        let status = lines.first.map { String($0.dropFirst("HTTP/1.1 ".count)) } ?? "no response"
+        let notices = lines.filter { $0.hasPrefix("Deprecation:") || $0.hasPrefix("Sunset:") }
+        return GatewayDemo.Step(client: label, outcome: status, notices: notices)
     }
 
     static func failure(_ label: String, _ error: Error) -> GatewayDemo.Step {

@@ -4,27 +4,16 @@ import NIOHTTP1
 
 /// The admin listener's HTTP handler: `GET /metrics` (Prometheus text format 0.0.4) and
 /// `GET /healthz` (200 while serving, 503 while draining).
-final class AdminHandler: ChannelInboundHandler {
+final class AdminHandler: PlainHTTPResponder {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let core: GatewayCore
-    private var head: HTTPRequestHead?
+    var pendingHead: HTTPRequestHead?
 
     init(core: GatewayCore) { self.core = core }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h): head = h
-        case .body: break
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            respond(to: head, context: context)
-        }
-    }
-
-    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+    func response(to head: HTTPRequestHead, context: ChannelHandlerContext) -> (head: HTTPResponseHead, body: String, keepAlive: Bool) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         let status: HTTPResponseStatus
         let contentType: String
@@ -52,9 +41,6 @@ final class AdminHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.utf8.count))
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !head.isKeepAlive { done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) } }
+        return (HTTPResponseHead(version: head.version, status: status, headers: headers), body, head.isKeepAlive)
     }
 }

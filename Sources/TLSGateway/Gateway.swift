@@ -81,43 +81,37 @@ public final class Gateway: Sendable {
         }
         if let admin = configuration.admin {
             let core = self.core
-            let channel: Channel
-            do {
-                channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(AdminHandler(core: core))
-                    }
-                }
-                .bind(host: admin.host, port: admin.port).get()
-            } catch {
-                throw GatewayError.cannotListen("admin", host: admin.host, port: admin.port, error)
-            }
+            let channel = try await bindPlainHTTP(admin, name: "admin") { AdminHandler(core: core) }
             servers.withLockedValue { $0.admin = channel }
-            core.logger.info("admin listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
         if let lookup = configuration.clientCheck?.lookup {
             let core = self.core
-            let channel: Channel
-            do {
-                channel = try await ServerBootstrap(group: group)
-                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .childChannelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
-                            try channel.pipeline.syncOperations.addHandler(ClientCheckLookupHandler(core: core))
-                        }
-                    }
-                    .bind(host: lookup.host, port: lookup.port).get()
-            } catch {
-                throw GatewayError.cannotListen("clientCheck.lookup", host: lookup.host, port: lookup.port, error)
-            }
+            let channel = try await bindPlainHTTP(lookup, name: "clientCheck.lookup") { ClientCheckLookupHandler(core: core) }
             servers.withLockedValue { $0.lookup = channel }
-            core.logger.info("client check lookup listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
+    }
+
+    /// Binds a plain-HTTP listener (admin, client-check lookup): HTTP/1.1 codec, an idle timeout,
+    /// and a fresh handler from `makeHandler` per connection.
+    private func bindPlainHTTP(_ listener: GatewayConfiguration.Listener, name: String,
+                               _ makeHandler: @escaping @Sendable () -> any ChannelHandler) async throws -> Channel {
+        let channel: Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
+                        try channel.pipeline.syncOperations.addHandler(makeHandler())
+                    }
+                }
+                .bind(host: listener.host, port: listener.port).get()
+        } catch {
+            throw GatewayError.cannotListen(name, host: listener.host, port: listener.port, error)
+        }
+        core.logger.info("\(name) listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        return channel
     }
 
     private func bindListener(_ listener: GatewayConfiguration.Listener) async throws -> Channel {

@@ -108,29 +108,12 @@ struct ClientCheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "tlsguard.clientcheck")
-        let gateway: TLSGateway.Gateway
+        let configuration: GatewayConfiguration
         do {
-            gateway = try TLSGateway.Gateway(configuration: try makeConfiguration(), logger: logger)
-        } catch let error as GatewayConfigError {
+            configuration = try makeConfiguration()
+        } catch {
             throw GatewayCommand.usageFailure(error)
-        } catch {
-            FileHandle.standardError.write(Data("tlsguard: clientcheck: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.usage)
         }
-        let group = ServiceGroup(
-            services: [GatewayService(gateway: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        do {
-            try await group.run()
-        } catch {
-            FileHandle.standardError.write(Data("tlsguard: clientcheck failed: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        try await GatewayCommand.serve(configuration, logLevel: logLevel, label: "tlsguard.clientcheck", name: "clientcheck")
     }
 }

@@ -60,20 +60,26 @@ struct GatewayCommand: AsyncParsableCommand {
             return
         }
 
+        try await Self.serve(configuration, logLevel: logLevel, label: "tlsguard.gateway", name: path)
+    }
+
+    /// Runs a gateway until SIGTERM/SIGINT (SIGHUP reloads): logging to stderr at `logLevel`; a
+    /// configuration problem exits 64, a failure at run time 1, each with one line naming `name`.
+    static func serve(_ configuration: GatewayConfiguration, logLevel: String, label: String, name: String) async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        let logger = Logger(label: "tlsguard.gateway")
+        let logger = Logger(label: label)
         let gateway: TLSGateway.Gateway
         do {
             gateway = try TLSGateway.Gateway(configuration: configuration, logger: logger)
         } catch let error as GatewayConfigError {
             throw Self.usageFailure(error)
         } catch {
-            FileHandle.standardError.write(Data("tlsguard: \(path): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("tlsguard: \(name): \(error)\n".utf8))
             throw ExitCode(ExitStatus.usage)
         }
         let group = ServiceGroup(
@@ -81,7 +87,8 @@ struct GatewayCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            FileHandle.standardError.write(Data("tlsguard: \(path): gateway failed: \(error)\n".utf8))
+            let what = label.split(separator: ".").last.map(String.init) ?? "gateway"
+            FileHandle.standardError.write(Data("tlsguard: \(name): \(what) failed: \(error)\n".utf8))
             throw ExitCode(1)
         }
     }

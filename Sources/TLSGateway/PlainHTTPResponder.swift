@@ -1,0 +1,44 @@
+import NIOCore
+import NIOHTTP1
+
+/// A plain-HTTP handler that answers each whole request with one whole response: the admin
+/// listener and the client check's lookup listener. Conformers say what to answer; reading the
+/// request parts, writing the response, closing after `Connection: close` and closing idle
+/// connections are shared.
+protocol PlainHTTPResponder: ChannelInboundHandler, AnyObject
+where InboundIn == HTTPServerRequestPart, OutboundOut == HTTPServerResponsePart {
+    /// The head of the request being read (set by `channelRead`).
+    var pendingHead: HTTPRequestHead? { get set }
+    /// The answer to a whole request; `keepAlive` says whether the connection stays open.
+    func response(to head: HTTPRequestHead, context: ChannelHandlerContext) -> (head: HTTPResponseHead, body: String, keepAlive: Bool)
+}
+
+extension PlainHTTPResponder {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h): pendingHead = h
+        case .body: break
+        case .end:
+            guard let head = pendingHead else { return }
+            pendingHead = nil
+            let (responseHead, body, keepAlive) = response(to: head, context: context)
+            context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+            if !body.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil) }
+            let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !keepAlive { done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) } }
+        }
+    }
+
+    /// An idle connection (`IdleStateHandler` in front) is closed.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

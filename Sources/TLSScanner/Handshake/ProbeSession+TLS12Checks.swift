@@ -16,7 +16,7 @@ extension ProbeSession {
 
     /// One connection of our TLS 1.2 client under both caps; one retry when it could not connect.
     func handshake12(_ configuration: TLS12ClientStateMachine.Configuration) async -> TLS12HandshakeResult {
-        let client = TLS12Client(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
+        let client = HandshakeClient(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
         var attempt = 0
         while true {
             let result = await scanner.global.withPermit {

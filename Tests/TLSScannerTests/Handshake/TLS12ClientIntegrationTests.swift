@@ -104,7 +104,7 @@ struct TLS12ClientIntegrationTests {
         #expect(r.resumption.reason?.contains("AES-GCM") == true)
         let only13 = await s.tls12Checks([ProtocolResult(version: .tls13, check: .completed, supported: true)])
         #expect(only13.clientRenegotiation.check.status == .notApplicable)
-        #expect(only13.resumption.status == .notRun)
+        #expect(only13.resumption.status == .notApplicable)
         #expect(s.probeCount == 0)
     }
 }

@@ -45,6 +45,8 @@ struct TLS13HandshakeResult: Sendable {
     var earlyDataAccepted: Bool?
     /// NewSessionTickets received after the handshake.
     var tickets: [TLS13Ticket] = []
+    /// How the wait for tickets ended: quiet, an alert, or the server closing.
+    var afterHandshake: String?
     var error: TLSClientError?
 
     var cipherSuite: CipherSuite? { serverHello?.cipherSuite }
@@ -203,6 +205,7 @@ struct TLS13ClientStateMachine: HandshakeStateMachine {
         switch phase {
         case .done, .start: return .none
         case .tickets:
+            result.afterHandshake = "the server closed the connection"
             phase = .done
             return .finish(send: nil, result)
         default:
@@ -215,6 +218,7 @@ struct TLS13ClientStateMachine: HandshakeStateMachine {
         case .done, .start: return .none
         case .tickets:
             // No (more) tickets: the handshake itself is complete.
+            result.afterHandshake = "the server sent nothing more"
             var out = ByteBuffer()
             try? closeNotify(out: &out)
             phase = .done
@@ -278,6 +282,7 @@ struct TLS13ClientStateMachine: HandshakeStateMachine {
         // §6.1: user_canceled is followed by close_notify; every other alert ends the connection.
         if alert.alertDescription == AlertDescription(90) { return }
         if phase == .tickets {
+            result.afterHandshake = "the server sent \(alert)"
             phase = .done
             return
         }

@@ -248,16 +248,21 @@ struct TextRenderer {
             return clipped("    TLS 1.3 handshake: \(t.check.status.rawValue)" + (t.check.reason.map { ": \($0)" } ?? ""))
         }
         var line = "    TLS 1.3: ALPN \(t.alpn ?? "none")   tickets \(t.ticketsIssued.map(String.init) ?? "?")"
-        if let life = t.ticketLifetime { line += " (lifetime \(life) s)" }
+        if let life = t.ticketLifetime { line += " (\(life) s)" }
         guard t.resumption.status == .completed else {
             return clipped(line + "   resumption: \(t.resumption.status.rawValue)" + (t.resumption.reason.map { ": \($0)" } ?? ""))
         }
         line += "   resumption \(yn(t.resumed))   0-RTT "
         switch t.earlyData {
-        case .accepted?: line += warn("accepted") + (t.maxEarlyDataSize.map { " (up to \($0) bytes)" } ?? "")
+        case .accepted?: line += "accepted" + (t.maxEarlyDataSize.map { " (max \($0) bytes)" } ?? "")
         case .rejected?: line += "offered, not accepted"
         case .notOffered?: line += "not offered"
         case nil: line += "?"
+        }
+        // Clipped before colouring, so the escape codes do not count against the width.
+        line = clipped(line)
+        if t.earlyData == .accepted, let r = line.range(of: "0-RTT accepted") {
+            line.replaceSubrange(r, with: "0-RTT " + warn("accepted"))
         }
         return line
     }

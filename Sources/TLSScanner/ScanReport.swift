@@ -5,7 +5,7 @@ import TLSWire
 /// versioned interface (docs/report-schema.json).
 public struct ScanReport: Codable, Sendable {
     /// Bumped on every change that a consumer of the JSON could notice.
-    public static let currentSchemaVersion = 5
+    public static let currentSchemaVersion = 6
 
     public var schemaVersion: Int
     public var tool: ToolInfo
@@ -67,7 +67,8 @@ public struct TargetReport: Codable, Sendable {
     /// Things the server did that a correct server does not (a suite it was not offered, a
     /// version it was not asked for), each once.
     public var anomalies: [String]
-    /// Protocol features seen on the best TLS 1.0–1.2 handshake (ALPN, tickets, EMS, stapling …).
+    /// Protocol features seen on the best TLS 1.0–1.2 handshake (ALPN, tickets, EMS, stapling …) and
+    /// by our TLS 1.3 client (ALPN, tickets, resumption, 0-RTT).
     public var features: FeatureReport?
     /// Known weaknesses, each completed / error / notRun / notApplicable with evidence.
     public var weaknesses: [Finding]

@@ -131,7 +131,8 @@ public struct Scanner: Sendable {
         report.features = weaknesses.features
         report.weaknesses = weaknesses.findings
         let protocols = report.protocols
-        async let certificates = session.scanCertificates(protocols, defaultChain: weaknesses.chain, caRoots: options.extraRoots)
+        async let certificates = session.scanCertificates(protocols, defaultChain: weaknesses.chain ?? weaknesses.tls13Chain,
+                                                          caRoots: options.extraRoots)
         async let http = session.scanHTTP(enabled: options.http, protocols: protocols)
         (report.certificates, report.http) = await (certificates, http)
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension

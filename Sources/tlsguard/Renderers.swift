@@ -84,8 +84,10 @@ struct TextRenderer {
         if let f = t.features {
             out.append("")
             out.append("  " + bold("Features") + (f.version.map { " (on \($0))" } ?? ""))
-            if f.check.status == .completed {
-                func yn(_ b: Bool?) -> String { b == nil ? "?" : b! ? "yes" : "no" }
+            if f.check.status != .completed {
+                out.append("    " + (f.check.reason ?? ""))
+            } else if f.version != ProtocolVersion.tls13.name {
+                // On TLS 1.3 only ALPN is read, and the TLS 1.3 line below has it.
                 out.append("    ALPN: \(f.alpn ?? "none")   extended master secret: \(yn(f.extendedMasterSecret))   "
                     + "secure renegotiation: \(yn(f.secureRenegotiation))")
                 out.append("    session tickets: \(yn(f.sessionTickets))   session IDs: \(yn(f.sessionIDs))   "
@@ -93,13 +95,10 @@ struct TextRenderer {
                 if f.resumption.status == .completed {
                     out.append("    resumption: by session ID \(yn(f.sessionIDResumption))   by ticket \(yn(f.ticketResumption))")
                 } else {
-                    var line = "    resumption: \(f.resumption.status.rawValue)" + (f.resumption.reason.map { ": \($0)" } ?? "")
-                    if line.count > Self.width { line = String(line.prefix(Self.width - 1)) + "…" }
-                    out.append(line)
+                    out.append(clipped("    resumption: \(f.resumption.status.rawValue)" + (f.resumption.reason.map { ": \($0)" } ?? "")))
                 }
-            } else {
-                out.append("    " + (f.check.reason ?? ""))
             }
+            if let t = f.tls13 { out.append(tls13FeaturesLine(t)) }
         }
         if let c = t.certificates {
             out.append("")
@@ -235,6 +234,37 @@ struct TextRenderer {
         }
         if a.check.status == .error { out.append("      " + warn("error: ") + (a.check.reason ?? "")) }
         return out
+    }
+
+    private func yn(_ b: Bool?) -> String { b == nil ? "?" : b! ? "yes" : "no" }
+
+    private func clipped(_ line: String) -> String {
+        line.count > Self.width ? String(line.prefix(Self.width - 1)) + "…" : line
+    }
+
+    /// What our TLS 1.3 client saw: ALPN, tickets, resumption, 0-RTT.
+    func tls13FeaturesLine(_ t: TLS13FeatureReport) -> String {
+        guard t.check.status == .completed else {
+            return clipped("    TLS 1.3 handshake: \(t.check.status.rawValue)" + (t.check.reason.map { ": \($0)" } ?? ""))
+        }
+        var line = "    TLS 1.3: ALPN \(t.alpn ?? "none")   tickets \(t.ticketsIssued.map(String.init) ?? "?")"
+        if let life = t.ticketLifetime { line += " (\(life) s)" }
+        guard t.resumption.status == .completed else {
+            return clipped(line + "   resumption: \(t.resumption.status.rawValue)" + (t.resumption.reason.map { ": \($0)" } ?? ""))
+        }
+        line += "   resumption \(yn(t.resumed))   0-RTT "
+        switch t.earlyData {
+        case .accepted?: line += "accepted" + (t.maxEarlyDataSize.map { " (max \($0) bytes)" } ?? "")
+        case .rejected?: line += "offered, not accepted"
+        case .notOffered?: line += "not offered"
+        case nil: line += "?"
+        }
+        // Clipped before colouring, so the escape codes do not count against the width.
+        line = clipped(line)
+        if t.earlyData == .accepted, let r = line.range(of: "0-RTT accepted") {
+            line.replaceSubrange(r, with: "0-RTT " + warn("accepted"))
+        }
+        return line
     }
 
     func findingLine(_ w: Finding) -> String {

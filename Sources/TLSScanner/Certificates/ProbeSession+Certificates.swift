@@ -22,7 +22,8 @@ public struct CertificatesResult: Codable, Sendable {
 
 extension ProbeSession {
     /// Collects every distinct chain: RSA- and ECDSA-authenticated suites, with and without SNI,
-    /// on the best TLS 1.0–1.2 version in clear; for a TLS 1.3-only server through swift-nio-ssl.
+    /// on the best TLS 1.0–1.2 version in clear; for a TLS 1.3-only server, `defaultChain` (our TLS 1.3
+    /// client's) and full handshakes through swift-nio-ssl.
     func scanCertificates(_ protocols: [ProtocolResult], defaultChain: [[UInt8]]?, caRoots: [Certificate]) async -> CertificatesResult {
         let accepted = protocols.acceptedSuites
         let classic = protocols.bestVersionBelowTLS13
@@ -59,7 +60,9 @@ extension ProbeSession {
                 if let chain { record(chain, "\(v.name), \(variants[i].0), \(sniLabel(variants[i].2))") }
             }
         } else if protocols.contains(where: { $0.version == ProtocolVersion.tls13.name && $0.supported == true }) {
-            // TLS 1.3 encrypts the Certificate message: a full handshake, once per key type.
+            // TLS 1.3 encrypts the Certificate message: our client's chain, then a full handshake
+            // through swift-nio-ssl once per key type.
+            if let d = defaultChain { record(d, "TLSv1.3, default hello, \(sniLabel(target.sni))") }
             for sni in snis {
                 for (key, label) in [(FullHandshake.ServerKey.rsa, "RSA"), (.ecdsa, "ECDSA")] {
                     let r = await fullHandshake(sni: sni).run(minimum: .tlsv13, key: key)

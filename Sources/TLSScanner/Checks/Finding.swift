@@ -31,12 +31,14 @@ public struct Finding: Codable, Sendable, Hashable {
 }
 
 /// Protocol features of the server, from its best TLS 1.0–1.2 handshake (in clear) and, for what
-/// TLS 1.3 encrypts, from a full handshake where one ran.
+/// TLS 1.3 encrypts, from handshakes of our own TLS 1.3 client.
 public struct FeatureReport: Codable, Sendable {
+    /// The feature probe: on the best TLS 1.0–1.2 version, or on TLS 1.3 (our client) when the
+    /// server offers nothing below it.
     public var check: CheckStatus
     /// The version the features were read on.
     public var version: String?
-    /// ALPN protocol the server picked from `h2, http/1.1` (nil: no ALPN).
+    /// ALPN protocol the server picked from `h2, http/1.1` (nil: no ALPN), on `version`.
     public var alpn: String?
     public var extendedMasterSecret: Bool?
     public var secureRenegotiation: Bool?
@@ -51,10 +53,54 @@ public struct FeatureReport: Codable, Sendable {
     public var heartbeat: Bool?
     /// Session resumption, by our own TLS 1.2 client: full handshake, then the session offered again.
     public var resumption: CheckStatus
-    /// 0-RTT needs a TLS 1.3 handshake with our own key schedule, which we do not have.
+    /// The 0-RTT check (our TLS 1.3 client resuming with early data): the outcome is
+    /// `tls13.earlyData` and the `early_data` finding.
     public var earlyData: CheckStatus
     /// An abbreviated handshake on the session ID of an earlier full one completed (nil: not determined).
     public var sessionIDResumption: Bool?
     /// An abbreviated handshake on a session ticket (RFC 5077) completed (nil: not determined).
     public var ticketResumption: Bool?
+    /// What our own TLS 1.3 client saw (nil: TLS 1.3 is not offered).
+    public var tls13: TLS13FeatureReport?
+}
+
+/// TLS 1.3 features, from our own TLS 1.3 client: one full handshake (ALPN, tickets), then one
+/// resumption with a ticket, carrying 0-RTT data when the ticket allows it.
+public struct TLS13FeatureReport: Codable, Sendable {
+    /// 0-RTT, as seen on the resumption.
+    public enum EarlyData: String, Codable, Sendable {
+        /// EncryptedExtensions held early_data: the server took the 0-RTT data.
+        case accepted
+        /// The ticket allowed early data and we sent some, but the server did not take it.
+        case rejected
+        /// No ticket allowed early data (no early_data extension in NewSessionTicket), so none was sent.
+        case notOffered
+    }
+
+    /// The full handshake.
+    public var check: CheckStatus
+    public var cipherSuite: String?
+    public var group: String?
+    /// The server asked for another key share (HelloRetryRequest) before agreeing on `group`.
+    public var helloRetryRequest: Bool?
+    /// ALPN protocol the server picked from `h2, http/1.1` in EncryptedExtensions (nil: no ALPN).
+    public var alpn: String?
+    /// NewSessionTickets after the full handshake (RFC 8446 §4.6.1); nil when it did not complete.
+    public var ticketsIssued: Int?
+    /// ticket_lifetime of the first ticket, in seconds.
+    public var ticketLifetime: Int?
+    /// max_early_data_size of the first ticket that allows 0-RTT (nil: none does).
+    public var maxEarlyDataSize: Int?
+    /// The resumption with a ticket.
+    public var resumption: CheckStatus
+    /// The server took the ticket (pre_shared_key in its ServerHello) and the handshake completed.
+    public var resumed: Bool?
+    public var earlyData: EarlyData?
+    /// What was sent and seen, in words.
+    public var evidence: String?
+
+    public init(check: CheckStatus, resumption: CheckStatus) {
+        self.check = check
+        self.resumption = resumption
+    }
 }

@@ -11,6 +11,8 @@ extension ProbeSession {
         var chain: [[UInt8]]?
         var ocspResponse: [UInt8]?
         var sctsInTLSExtension: Bool?
+        /// The chain our TLS 1.3 client got (DER, leaf first).
+        var tls13Chain: [[UInt8]]?
     }
 
     func scanWeaknesses(_ protocols: [ProtocolResult]) async -> WeaknessScan {
@@ -30,8 +32,9 @@ extension ProbeSession {
         async let sentinel = self.downgradeSentinel(supported, accepted)
         async let compression = self.compression(classic, classic.map(accepted) ?? [])
         async let handshake = self.tls12Checks(protocols)
-        let (probe, ccsFinding, fallbackFinding, sentinelFinding, compressionFinding, tls12) =
-            await (featureProbe, ccs, fallback, sentinel, compression, handshake)
+        async let handshake13 = self.tls13Checks(protocols)
+        let (probe, ccsFinding, fallbackFinding, sentinelFinding, compressionFinding, tls12, tls13) =
+            await (featureProbe, ccs, fallback, sentinel, compression, handshake, handshake13)
 
         var features = probe.features
         features.resumption = tls12.resumption
@@ -40,17 +43,21 @@ extension ProbeSession {
         // The feature probe offers session_ticket, and OpenSSL then gives no session ID; a hello
         // without it (ours) shows whether the server hands out IDs at all.
         if tls12.sessionIDGiven == true { features.sessionIDs = true }
-        features.earlyData = supported.contains(.tls13)
-            ? .notRun("0-RTT needs a TLS 1.3 handshake and a resumption ticket under our own key schedule; "
-                + "our handshake client speaks TLS 1.2 only")
-            : .notApplicable("0-RTT exists only in TLS 1.3, which is not offered")
+        features.earlyData = tls13.earlyData
+        features.tls13 = tls13.features
+        if classic == nil, let t = tls13.features, t.check.status == .completed {
+            // Nothing is in clear: the features come from our TLS 1.3 client (ALPN from EncryptedExtensions).
+            features.check = .completed
+            features.version = ProtocolVersion.tls13.name
+            features.alpn = t.alpn
+        }
         var findings = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
-                        tls12.clientRenegotiation, compressionFinding]
+                        tls12.clientRenegotiation, compressionFinding, tls13.finding]
         findings += derivedFindings(protocols, supported: supported)
         findings.append(Finding("robot", "ROBOT", severity: .critical, cve: ["CVE-2017-13099"],
                                 check: .notRun("not implemented yet")))
         return WeaknessScan(features: features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp,
-                            sctsInTLSExtension: probe.scts)
+                            sctsInTLSExtension: probe.scts, tls13Chain: tls13.chain)
     }
 
     // MARK: One handshake to ServerHelloDone: features, certificate, renegotiation, Heartbleed
@@ -67,7 +74,7 @@ extension ProbeSession {
     func featureAndHeartbleed(_ v: ProtocolVersion?, _ suites: [CipherSuite]) async -> FeatureProbe {
         let notRunFeatures = FeatureReport(
             check: .notApplicable("no TLS 1.0-1.2 or SSL 3.0: the features below are only in clear before TLS 1.3"),
-            resumption: .notRun("needs a completed handshake"), earlyData: .notRun("needs a completed TLS 1.3 handshake with our own key schedule"))
+            resumption: .notRun("needs a completed handshake"), earlyData: .notRun("set by the TLS 1.3 checks"))
         var heartbleed = Finding("heartbleed", "Heartbleed", severity: .critical, cve: ["CVE-2014-0160"])
         var renegotiation = Finding("secure_renegotiation", "Insecure renegotiation (RFC 5746)", severity: .high,
                                     cve: ["CVE-2009-3555"])
@@ -113,7 +120,7 @@ extension ProbeSession {
             secureRenegotiation: secureReneg, sessionTickets: exts.contains(.sessionTicket), sessionIDs: !sh.sessionID.isEmpty,
             ocspStapling: flight.ocspResponse != nil, heartbeat: exts.contains(.heartbeat),
             resumption: .notRun("needs a completed handshake, which the probe engine does not do yet"),
-            earlyData: .notRun("needs a completed TLS 1.3 handshake with our own key schedule"))
+            earlyData: .notRun("set by the TLS 1.3 checks"))
 
         renegotiation.vulnerable = !secureReneg
         renegotiation.evidence = secureReneg

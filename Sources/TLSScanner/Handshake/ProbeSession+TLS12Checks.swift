@@ -16,7 +16,7 @@ extension ProbeSession {
 
     /// One connection of our TLS 1.2 client under both caps; one retry when it could not connect.
     func handshake12(_ configuration: TLS12ClientStateMachine.Configuration) async -> TLS12HandshakeResult {
-        let client = TLS12Client(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
+        let client = HandshakeClient(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
         var attempt = 0
         while true {
             let result = await scanner.global.withPermit {
@@ -40,11 +40,11 @@ extension ProbeSession {
         let supported = protocols.supportedVersions
         guard supported.contains(.tls12) else {
             if supported == [.tls13] {
-                return skipped(.notRun("TLS 1.3 resumption (PSK) needs a TLS 1.3 key schedule; our handshake client speaks TLS 1.2 only"),
+                return skipped(.notApplicable("no version below TLS 1.3 is offered (TLS 1.3 resumption: see tls13)"),
                                renegotiation: .notApplicable("TLS 1.3 has no renegotiation and no version below it is offered"))
             }
             if supported.isEmpty { return skipped(.notApplicable("no protocol version is offered")) }
-            return skipped(.notRun("TLS 1.2 is not offered; our handshake client speaks TLS 1.2 only"))
+            return skipped(.notRun("TLS 1.2 is not offered; our TLS 1.2 client does not speak older versions"))
         }
         let suites = protocols.acceptedSuites(.tls12).filter { TLS12SuiteParameters.forSuite($0) != nil }
         guard !suites.isEmpty else {

@@ -6,7 +6,7 @@ import TLSWire
 struct TLS12SuiteParameters: Sendable, Hashable {
     var suite: CipherSuite
     var keyLength: Int
-    var hash: TLS12Hash
+    var hash: TLSHash
 
     /// RFC 5289 §3: the GCM suites use the PRF hash named in the suite.
     static let all: [TLS12SuiteParameters] = [
@@ -19,8 +19,8 @@ struct TLS12SuiteParameters: Sendable, Hashable {
     static var suites: [CipherSuite] { all.map(\.suite) }
 }
 
-/// The hash of a TLS 1.2 PRF and transcript.
-enum TLS12Hash: Sendable, Hashable {
+/// The hash of a TLS 1.2 PRF, of a TLS 1.3 suite's HKDF, and of the transcript.
+enum TLSHash: Sendable, Hashable {
     case sha256, sha384
 
     func hash(_ data: [UInt8]) -> [UInt8] {
@@ -43,7 +43,7 @@ enum TLS12Hash: Sendable, Hashable {
 enum TLS12KeySchedule {
     /// RFC 5246 §5: PRF(secret, label, seed) = P_hash(secret, label + seed), where
     /// P_hash = HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + …, A(0) = seed, A(i) = HMAC(secret, A(i-1)).
-    static func prf(_ hash: TLS12Hash, secret: [UInt8], label: String, seed: [UInt8], count: Int) -> [UInt8] {
+    static func prf(_ hash: TLSHash, secret: [UInt8], label: String, seed: [UInt8], count: Int) -> [UInt8] {
         let labelAndSeed = Array(label.utf8) + seed
         var out: [UInt8] = []
         out.reserveCapacity(count + 48)
@@ -57,7 +57,7 @@ enum TLS12KeySchedule {
 
     /// RFC 5246 §8.1, or RFC 7627 §4 when extended master secret was negotiated (`sessionHash`:
     /// the transcript hash up to and including ClientKeyExchange).
-    static func masterSecret(_ hash: TLS12Hash, preMaster: [UInt8], clientRandom: [UInt8], serverRandom: [UInt8],
+    static func masterSecret(_ hash: TLSHash, preMaster: [UInt8], clientRandom: [UInt8], serverRandom: [UInt8],
                              sessionHash: [UInt8]?) -> [UInt8] {
         if let sessionHash {
             return prf(hash, secret: preMaster, label: "extended master secret", seed: sessionHash, count: 48)
@@ -82,7 +82,7 @@ enum TLS12KeySchedule {
     }
 
     /// RFC 5246 §7.4.9: verify_data = PRF(master, finished_label, Hash(handshake_messages))[0..11].
-    static func finished(_ hash: TLS12Hash, master: [UInt8], client: Bool, transcript: [UInt8]) -> [UInt8] {
+    static func finished(_ hash: TLSHash, master: [UInt8], client: Bool, transcript: [UInt8]) -> [UInt8] {
         prf(hash, secret: master, label: client ? "client finished" : "server finished", seed: hash.hash(transcript), count: 12)
     }
 }

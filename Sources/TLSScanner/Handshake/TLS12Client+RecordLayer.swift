@@ -48,16 +48,16 @@ struct TLS12RecordProtection: Sendable {
         return TLSRecord(contentType: type, version: version, fragment: fragment)
     }
 
-    /// Decrypts and authenticates one record. Throws `TLS12ClientError` `.badRecordMAC` on any failure.
+    /// Decrypts and authenticates one record. Throws `TLSClientError` `.badRecordMAC` on any failure.
     mutating func open(_ record: TLSRecord) throws -> [UInt8] {
         var f = record.fragment
         let overhead = Self.explicitNonceLength + Self.tagLength
         guard f.readableBytes >= overhead else {
-            throw TLS12ClientError(.badRecordMAC, "a \(f.readableBytes)-byte protected record is shorter than nonce and tag")
+            throw TLSClientError(.badRecordMAC, "a \(f.readableBytes)-byte protected record is shorter than nonce and tag")
         }
         let length = f.readableBytes - overhead
         // RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048; plaintext ≤ 2^14.
-        guard length <= 1 << 14 else { throw TLS12ClientError(.badRecordMAC, "plaintext of \(length) bytes exceeds 2^14") }
+        guard length <= 1 << 14 else { throw TLSClientError(.badRecordMAC, "plaintext of \(length) bytes exceeds 2^14") }
         let explicit = f.readBytes(length: Self.explicitNonceLength)!
         let ciphertext = f.readBytes(length: length)!
         let tag = f.readBytes(length: Self.tagLength)!
@@ -68,7 +68,7 @@ struct TLS12RecordProtection: Sendable {
             sequence += 1
             return Array(plain)
         } catch {
-            throw TLS12ClientError(.badRecordMAC, "a \(record.contentType) record (sequence \(sequence)) does not decrypt with the derived keys")
+            throw TLSClientError(.badRecordMAC, "a \(record.contentType) record (sequence \(sequence)) does not decrypt with the derived keys")
         }
     }
 }

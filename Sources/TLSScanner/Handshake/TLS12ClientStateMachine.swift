@@ -38,7 +38,7 @@ struct TLS12HandshakeResult: Sendable {
     /// A NewSessionTicket arrived (RFC 5077 §3.3), even an empty one.
     var newSessionTicket = false
     var renegotiation: TLS12RenegotiationAnswer?
-    var error: TLS12ClientError?
+    var error: TLSClientError?
 
     /// The server negotiated RFC 5746 secure renegotiation.
     var secureRenegotiation: Bool { serverHello?.extensions.contains(.renegotiationInfo) ?? false }
@@ -46,11 +46,11 @@ struct TLS12HandshakeResult: Sendable {
 
 /// The protocol logic of our TLS 1.2 client (RFC 5246): ECDHE + AES-GCM, full and abbreviated
 /// handshakes, extended master secret (RFC 7627), and one client-initiated renegotiation hello
-/// (RFC 5746). No I/O: bytes in, actions out; `TLS12Client` performs them.
+/// (RFC 5746). No I/O: bytes in, actions out; `HandshakeClient` performs them.
 ///
 /// Server signatures and certificates are deliberately not verified: a scanner needs the keys, not
 /// the server's identity. The server's Finished is verified: that proves the keys are right.
-struct TLS12ClientStateMachine: Sendable {
+struct TLS12ClientStateMachine: HandshakeStateMachine {
     struct Configuration: Sendable {
         var serverName: String?
         var cipherSuites: [CipherSuite] = TLS12SuiteParameters.suites
@@ -74,11 +74,12 @@ struct TLS12ClientStateMachine: Sendable {
         }
     }
 
-    enum Action: Sendable {
-        case none
-        case send(ByteBuffer)
-        /// Send the bytes (if any), then close: the result is final.
-        case finish(send: ByteBuffer?, TLS12HandshakeResult)
+    typealias Action = HandshakeAction<TLS12HandshakeResult>
+
+    static func failure(_ error: TLSClientError) -> TLS12HandshakeResult {
+        var r = TLS12HandshakeResult()
+        r.error = error
+        return r
     }
 
     private enum Phase: String, Sendable {
@@ -152,18 +153,18 @@ struct TLS12ClientStateMachine: Sendable {
         var out = ByteBuffer()
         do {
             guard receivedBytes <= Self.maxReceivedBytes else {
-                throw TLS12ClientError(.malformed, "the server sent more than \(Self.maxReceivedBytes) bytes")
+                throw TLSClientError(.malformed, "the server sent more than \(Self.maxReceivedBytes) bytes")
             }
             while phase != .done, let record = try buffer.readTLSRecord() {
                 try handle(record, out: &out)
             }
             buffer.discardReadBytes()
-        } catch let e as TLS12ClientError {
+        } catch let e as TLSClientError {
             return fail(e)
         } catch let e as TLSWireError {
-            return fail(TLS12ClientError(.malformed, "malformed answer while waiting for \(phase.rawValue): \(e)"))
+            return fail(TLSClientError(.malformed, "malformed answer while waiting for \(phase.rawValue): \(e)"))
         } catch {
-            return fail(TLS12ClientError(.malformed, "\(error)"))
+            return fail(TLSClientError(.malformed, "\(error)"))
         }
         if phase == .done { return .finish(send: out.readableBytes > 0 ? out : nil, result) }
         return out.readableBytes > 0 ? .send(out) : .none
@@ -177,7 +178,7 @@ struct TLS12ClientStateMachine: Sendable {
             phase = .done
             return .finish(send: nil, result)
         default:
-            return fail(TLS12ClientError(.closed, "the server closed the connection while we waited for \(phase.rawValue)"))
+            return fail(TLSClientError(.closed, "the server closed the connection while we waited for \(phase.rawValue)"))
         }
     }
 
@@ -189,11 +190,11 @@ struct TLS12ClientStateMachine: Sendable {
             phase = .done
             return .finish(send: nil, result)
         default:
-            return fail(TLS12ClientError(.timedOut, "no answer within the read deadline while we waited for \(phase.rawValue)"))
+            return fail(TLSClientError(.timedOut, "no answer within the read deadline while we waited for \(phase.rawValue)"))
         }
     }
 
-    private mutating func fail(_ error: TLS12ClientError) -> Action {
+    private mutating func fail(_ error: TLSClientError) -> Action {
         result.error = error
         phase = .done
         return .finish(send: nil, result)
@@ -215,19 +216,19 @@ struct TLS12ClientStateMachine: Sendable {
         case .changeCipherSpec:
             // RFC 5246 §7.1: one byte of value 1, and only where the handshake expects it.
             guard phase == .serverCCS, readProtection == nil, let pending = pendingRead else {
-                throw TLS12ClientError(.unexpectedMessage, "a ChangeCipherSpec while we waited for \(phase.rawValue)")
+                throw TLSClientError(.unexpectedMessage, "a ChangeCipherSpec while we waited for \(phase.rawValue)")
             }
             guard content.readableBytesView.elementsEqual([1]) else {
-                throw TLS12ClientError(.malformed, "a ChangeCipherSpec of \(content.readableBytes) bytes")
+                throw TLSClientError(.malformed, "a ChangeCipherSpec of \(content.readableBytes) bytes")
             }
             guard reassembler.bufferedBytes == 0 else {
-                throw TLS12ClientError(.unexpectedMessage, "a ChangeCipherSpec in the middle of a handshake message")
+                throw TLSClientError(.unexpectedMessage, "a ChangeCipherSpec in the middle of a handshake message")
             }
             readProtection = pending
             phase = .serverFinished
         case .alert:
             guard content.readableBytes == 2 else {
-                throw TLS12ClientError(.malformed, "an alert of \(content.readableBytes) bytes")
+                throw TLSClientError(.malformed, "an alert of \(content.readableBytes) bytes")
             }
             let alert = Alert(level: AlertLevel(content.readInteger()!), description: AlertDescription(content.readInteger()!))
             if phase == .renegotiating {
@@ -236,14 +237,14 @@ struct TLS12ClientStateMachine: Sendable {
             } else if alert.level == .warning && alert.alertDescription != .closeNotify {
                 return // e.g. unrecognized_name: not the end of the handshake
             } else {
-                throw TLS12ClientError(.alert, "the server sent \(alert) while we waited for \(phase.rawValue)", alert: alert)
+                throw TLSClientError(.alert, "the server sent \(alert) while we waited for \(phase.rawValue)", alert: alert)
             }
         case .applicationData:
             guard phase == .renegotiating else {
-                throw TLS12ClientError(.unexpectedMessage, "application data while we waited for \(phase.rawValue)")
+                throw TLSClientError(.unexpectedMessage, "application data while we waited for \(phase.rawValue)")
             }
         default:
-            throw TLS12ClientError(.unexpectedMessage, "a \(record.contentType) record while we waited for \(phase.rawValue)")
+            throw TLSClientError(.unexpectedMessage, "a \(record.contentType) record while we waited for \(phase.rawValue)")
         }
     }
 
@@ -275,7 +276,7 @@ struct TLS12ClientStateMachine: Sendable {
             transcript += bytes
         case (.serverFlight, .serverHelloDone):
             guard serverKeyExchange != nil else { throw unexpected(message) }
-            guard message.body.readableBytes == 0 else { throw TLS12ClientError(.malformed, "a ServerHelloDone with a body") }
+            guard message.body.readableBytes == 0 else { throw TLSClientError(.malformed, "a ServerHelloDone with a body") }
             transcript += bytes
             try clientFlight(out: &out)
         case (.serverCCS, .newSessionTicket):
@@ -301,8 +302,8 @@ struct TLS12ClientStateMachine: Sendable {
         }
     }
 
-    private func unexpected(_ message: HandshakeMessage) -> TLS12ClientError {
-        TLS12ClientError(.unexpectedMessage, "an unexpected \(message.type) while we waited for \(phase.rawValue)")
+    private func unexpected(_ message: HandshakeMessage) -> TLSClientError {
+        TLSClientError(.unexpectedMessage, "an unexpected \(message.type) while we waited for \(phase.rawValue)")
     }
 
     private mutating func serverHello(_ body: ByteBuffer) throws {
@@ -310,23 +311,23 @@ struct TLS12ClientStateMachine: Sendable {
         result.serverHello = sh
         let version = try sh.negotiatedVersion()
         guard version == .tls12 else {
-            throw TLS12ClientError(.unsupportedParameters, "the server answered a TLS 1.2 hello with \(version.displayName)")
+            throw TLSClientError(.unsupportedParameters, "the server answered a TLS 1.2 hello with \(version.displayName)")
         }
         guard configuration.cipherSuites.contains(sh.cipherSuite), let p = TLS12SuiteParameters.forSuite(sh.cipherSuite) else {
-            throw TLS12ClientError(.unsupportedParameters, "the server chose \(sh.cipherSuite.name), which we did not offer")
+            throw TLSClientError(.unsupportedParameters, "the server chose \(sh.cipherSuite.name), which we did not offer")
         }
         guard sh.compressionMethod == 0 else {
-            throw TLS12ClientError(.unsupportedParameters, "the server chose compression method \(sh.compressionMethod)")
+            throw TLSClientError(.unsupportedParameters, "the server chose compression method \(sh.compressionMethod)")
         }
         params = p
         serverRandom = sh.random
         extendedMasterSecret = try sh.extensions.hasExtendedMasterSecret()
         if extendedMasterSecret && !configuration.extendedMasterSecret {
-            throw TLS12ClientError(.unsupportedParameters, "the server sent extended_master_secret, which we did not offer")
+            throw TLSClientError(.unsupportedParameters, "the server sent extended_master_secret, which we did not offer")
         }
         // RFC 5746 §3.4: on an initial handshake renegotiated_connection must be empty.
         if let ri = try sh.extensions.renegotiationInfo(), !ri.isEmpty {
-            throw TLS12ClientError(.malformed, "renegotiation_info of \(ri.count) bytes on an initial handshake")
+            throw TLSClientError(.malformed, "renegotiation_info of \(ri.count) bytes on an initial handshake")
         }
         guard let resume = configuration.resume else {
             phase = .serverFlight
@@ -340,11 +341,11 @@ struct TLS12ClientStateMachine: Sendable {
         }
         let session = resume.session
         guard sh.cipherSuite == session.suite else {
-            throw TLS12ClientError(.unexpectedMessage, "the server resumed the session with \(sh.cipherSuite.name), not its suite \(session.suite.name)")
+            throw TLSClientError(.unexpectedMessage, "the server resumed the session with \(sh.cipherSuite.name), not its suite \(session.suite.name)")
         }
         // RFC 7627 §5.3: a session resumes only with the same extended-master-secret choice.
         guard extendedMasterSecret == session.extendedMasterSecret else {
-            throw TLS12ClientError(.unexpectedMessage, "the server resumed a session with a different extended_master_secret choice")
+            throw TLSClientError(.unexpectedMessage, "the server resumed a session with a different extended_master_secret choice")
         }
         result.resumed = true
         masterSecret = session.masterSecret
@@ -360,7 +361,7 @@ struct TLS12ClientStateMachine: Sendable {
         let f = "ServerKeyExchange"
         let curveType = try b.readStrict(UInt8.self, field: "\(f).curve_type")
         guard curveType == 3 else {
-            throw TLS12ClientError(.unsupportedParameters, "the ServerKeyExchange uses explicit curve parameters (type \(curveType))")
+            throw TLSClientError(.unsupportedParameters, "the ServerKeyExchange uses explicit curve parameters (type \(curveType))")
         }
         let group = NamedGroup(try b.readStrict(UInt16.self, field: "\(f).namedcurve"))
         let point = try b.readTLSVectorStrict(.one, field: "\(f).public", min: 1)
@@ -368,14 +369,14 @@ struct TLS12ClientStateMachine: Sendable {
         _ = try b.readTLSVectorStrict(.two, field: "\(f).signature")
         try b.expectFullyConsumed(field: f)
         guard configuration.groups.contains(group) else {
-            throw TLS12ClientError(.unsupportedParameters, "the server chose the curve \(group), which we did not offer")
+            throw TLSClientError(.unsupportedParameters, "the server chose the curve \(group), which we did not offer")
         }
         return (group, Array(point.readableBytesView))
     }
 
     /// ServerHelloDone arrived: [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished.
     private mutating func clientFlight(out: inout ByteBuffer) throws {
-        guard let kx = serverKeyExchange, let p = params else { throw TLS12ClientError(.unexpectedMessage, "no key exchange") }
+        guard let kx = serverKeyExchange, let p = params else { throw TLSClientError(.unexpectedMessage, "no key exchange") }
         let (publicKey, preMaster) = try Self.keyAgreement(group: kx.group, serverPoint: kx.point)
         var messages = ByteBuffer()
         if certificateRequested {
@@ -409,7 +410,7 @@ struct TLS12ClientStateMachine: Sendable {
         guard let p = params else { return }
         let expected = TLS12KeySchedule.finished(p.hash, master: masterSecret, client: false, transcript: transcript)
         guard body.readableBytesView.elementsEqual(expected) else {
-            throw TLS12ClientError(.finishedMismatch, "the server's Finished does not verify (got \(Array(body.readableBytesView.prefix(12)).hexString), "
+            throw TLSClientError(.finishedMismatch, "the server's Finished does not verify (got \(Array(body.readableBytesView.prefix(12)).hexString), "
                                    + "expected \(expected.hexString)): the keys disagree")
         }
     }
@@ -432,7 +433,7 @@ struct TLS12ClientStateMachine: Sendable {
     }
 
     private mutating func seal(_ type: ContentType, _ plaintext: [UInt8], out: inout ByteBuffer) throws {
-        guard writeProtection != nil else { throw TLS12ClientError(.unexpectedMessage, "no write keys") }
+        guard writeProtection != nil else { throw TLSClientError(.unexpectedMessage, "no write keys") }
         try writeProtection!.seal(type, plaintext: plaintext).write(to: &out)
     }
 
@@ -487,27 +488,9 @@ struct TLS12ClientStateMachine: Sendable {
 
     /// Our ephemeral key and the shared secret (RFC 8422 §5.10: the x-coordinate; RFC 7748 for x25519).
     static func keyAgreement(group: NamedGroup, serverPoint: [UInt8]) throws -> (publicKey: [UInt8], preMaster: [UInt8]) {
-        do {
-            switch group {
-            case .x25519:
-                let key = Curve25519.KeyAgreement.PrivateKey()
-                let shared = try key.sharedSecretFromKeyAgreement(with: .init(rawRepresentation: serverPoint))
-                return (Array(key.publicKey.rawRepresentation), shared.withUnsafeBytes { Array($0) })
-            case .secp256r1:
-                let key = P256.KeyAgreement.PrivateKey()
-                let shared = try key.sharedSecretFromKeyAgreement(with: .init(x963Representation: serverPoint))
-                return (Array(key.publicKey.x963Representation), shared.withUnsafeBytes { Array($0) })
-            case .secp384r1:
-                let key = P384.KeyAgreement.PrivateKey()
-                let shared = try key.sharedSecretFromKeyAgreement(with: .init(x963Representation: serverPoint))
-                return (Array(key.publicKey.x963Representation), shared.withUnsafeBytes { Array($0) })
-            default:
-                throw TLS12ClientError(.unsupportedParameters, "the server chose the curve \(group), which we cannot compute")
-            }
-        } catch let e as TLS12ClientError {
-            throw e
-        } catch {
-            throw TLS12ClientError(.malformed, "the server's \(group) public key (\(serverPoint.count) bytes) is not a valid point")
+        guard let key = EphemeralKey(group) else {
+            throw TLSClientError(.unsupportedParameters, "the server chose the curve \(group), which we cannot compute")
         }
+        return (key.publicBytes, try key.sharedSecret(with: serverPoint))
     }
 }

@@ -15,6 +15,9 @@ public struct ClientHelloBuilder: Sendable {
     /// Groups to send real key shares for in a TLS 1.3 hello (x25519, P-256, P-384, P-521 supported).
     /// Empty asks the server to pick one through a HelloRetryRequest (RFC 8446 §4.2.8).
     public var keyShareGroups: [NamedGroup] = [.x25519, .secp256r1]
+    /// Key shares to send as they are, instead of fresh ones for `keyShareGroups`: for a client that
+    /// keeps the private keys and completes the handshake.
+    public var keyShares: [KeyShareEntry]?
     public var signatureAlgorithms: [SignatureScheme] = SignatureScheme.scanDefault
     public var alpn: [String] = []
     /// For TLS 1.3 probes, also offer these lower versions in supported_versions.
@@ -106,7 +109,7 @@ public struct ClientHelloBuilder: Sendable {
             let versions = [version] + alsoOfferVersions.filter { $0 < version }.sorted(by: >)
             exts.append(TLSExtension(type: .supportedVersions) { $0.writeTLSVector(.one) { b in for v in versions { b.writeInteger(v.rawValue) } } })
             exts.append(TLSExtension(type: .pskKeyExchangeModes, data: [1, 1])) // psk_dhe_ke
-            let shares = keyShareGroups.filter { groupList.contains($0) }.compactMap(Self.keyShare(for:))
+            let shares = keyShares ?? keyShareGroups.filter { groupList.contains($0) }.compactMap(Self.keyShare(for:))
             exts.append(TLSExtension(type: .keyShare) { b in
                 b.writeTLSVector(.two) { l in
                     for s in shares {

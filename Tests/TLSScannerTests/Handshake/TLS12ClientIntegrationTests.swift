@@ -104,7 +104,7 @@ struct TLS12ClientIntegrationTests {
         #expect(r.resumption.reason?.contains("AES-GCM") == true)
         let only13 = await s.tls12Checks([ProtocolResult(version: .tls13, check: .completed, supported: true)])
         #expect(only13.clientRenegotiation.check.status == .notApplicable)
-        #expect(only13.resumption.status == .notRun)
+        #expect(only13.resumption.status == .notApplicable)
         #expect(s.probeCount == 0)
     }
 }
@@ -146,7 +146,7 @@ struct TLS12HostileServerTests {
         // No wall-clock bound here: on a loaded 2-core machine it measures the test run, not the
         // client. Each case asserts the specific error (a parse error cannot come from a deadline),
         // and the suite's time limit catches a hang.
-        let client = TLS12Client(connectTimeout: .seconds(2), readTimeout: .seconds(2))
+        let client = HandshakeClient(connectTimeout: .seconds(2), readTimeout: .seconds(2))
         return await client.run(try SocketAddress(ipAddress: "127.0.0.1", port: server.port), .init())
     }
 
@@ -167,7 +167,7 @@ struct TLS12HostileServerTests {
         // The whole first flight, then the server half-closes without CCS/Finished.
         let r = try await run(try Self.flight())
         #expect(!r.established)
-        #expect([TLS12ClientError.Code.closed, .timedOut].contains(r.error?.code ?? .malformed), "\(String(describing: r.error))")
+        #expect([TLSClientError.Code.closed, .timedOut].contains(r.error?.code ?? .malformed), "\(String(describing: r.error))")
     }
 
     @Test func garbageAndHugeLengths() async throws {

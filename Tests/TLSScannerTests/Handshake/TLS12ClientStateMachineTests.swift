@@ -46,17 +46,17 @@ struct TLS12KeyScheduleTests {
 
         var receiver = TLS12RecordProtection(key: key, salt: [0, 0, 0, 1])
         // Out of order: the sequence number is in the additional data.
-        #expect(throws: TLS12ClientError.self) { try receiver.open(second) }
+        #expect(throws: TLSClientError.self) { try receiver.open(second) }
         var tampered = first
         tampered.fragment.setInteger(UInt8(0xFF), at: tampered.fragment.readerIndex + 9)
-        #expect(throws: TLS12ClientError.self) { try receiver.open(tampered) }
+        #expect(throws: TLSClientError.self) { try receiver.open(tampered) }
         // The content type is authenticated too.
         var retyped = first
         retyped.contentType = .handshake
-        #expect(throws: TLS12ClientError.self) { try receiver.open(retyped) }
+        #expect(throws: TLSClientError.self) { try receiver.open(retyped) }
         var short = first
         short.fragment = ByteBuffer(bytes: [1, 2, 3])
-        #expect(throws: TLS12ClientError.self) { try receiver.open(short) }
+        #expect(throws: TLSClientError.self) { try receiver.open(short) }
         #expect(try receiver.open(first) == Array("hello".utf8))
     }
 }

@@ -66,7 +66,7 @@ struct TLS12TestServer {
     /// Reads the client's CKE, CCS and Finished; answers CCS and a Finished (`corrupt`: one bit flipped).
     mutating func finish(clientFlight: ByteBuffer, corrupt: Bool = false) throws -> ByteBuffer {
         var records = clientFlight
-        guard var kx = try records.readTLSRecord(), kx.contentType == .handshake else { throw TLS12ClientError(.malformed, "no CKE") }
+        guard var kx = try records.readTLSRecord(), kx.contentType == .handshake else { throw TLSClientError(.malformed, "no CKE") }
         transcript += kx.fragment.readableBytesView
         kx.fragment.moveReaderIndex(forwardBy: 4)
         let point = try kx.fragment.readTLSVectorStrict(.one, field: "point")
@@ -78,10 +78,10 @@ struct TLS12TestServer {
         read = TLS12RecordProtection(key: keys.clientKey, salt: keys.clientIV)
         write = TLS12RecordProtection(key: keys.serverKey, salt: keys.serverIV)
         guard let ccs = try records.readTLSRecord(), ccs.contentType == .changeCipherSpec,
-              let fin = try records.readTLSRecord() else { throw TLS12ClientError(.malformed, "no CCS/Finished") }
+              let fin = try records.readTLSRecord() else { throw TLSClientError(.malformed, "no CCS/Finished") }
         let clientFinished = try read!.open(fin)
         let expected = TLS12KeySchedule.finished(suite.hash, master: masterSecret, client: true, transcript: transcript)
-        guard Array(clientFinished.dropFirst(4)) == expected else { throw TLS12ClientError(.finishedMismatch, "client Finished") }
+        guard Array(clientFinished.dropFirst(4)) == expected else { throw TLSClientError(.finishedMismatch, "client Finished") }
         clientVerifyData = expected
         transcript += clientFinished
         var verify = TLS12KeySchedule.finished(suite.hash, master: masterSecret, client: false, transcript: transcript)

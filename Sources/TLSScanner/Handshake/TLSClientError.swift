@@ -1,7 +1,8 @@
 import TLSWire
 
-/// Why a TLS 1.2 handshake of ours did not complete: a code and, in words, what the server did.
-struct TLS12ClientError: Error, Sendable, Hashable, CustomStringConvertible {
+/// Why a handshake of our TLS 1.2 or TLS 1.3 client did not complete: a code and, in words, what
+/// the server did.
+struct TLSClientError: Error, Sendable, Hashable, CustomStringConvertible {
     enum Code: String, Sendable, Hashable {
         /// The server's bytes are not well-formed TLS (lengths, message bodies).
         case malformed

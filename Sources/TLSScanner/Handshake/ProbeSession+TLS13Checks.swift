@@ -1,0 +1,145 @@
+import NIOCore
+import TLSWire
+
+/// The checks that need a completed TLS 1.3 handshake under our own key schedule: ALPN and the
+/// certificate chain as a TLS 1.3 client sees them, session tickets, resumption, and 0-RTT.
+/// Two connections: one full handshake that waits for its NewSessionTickets, then one resumption
+/// with a ticket, carrying a harmless request as early data when the ticket allows 0-RTT.
+extension ProbeSession {
+    struct TLS13Checks: Sendable {
+        /// nil when TLS 1.3 is not offered.
+        var features: TLS13FeatureReport?
+        var earlyData: CheckStatus
+        var finding: Finding
+        /// The chain from the full handshake's Certificate message (DER, leaf first).
+        var chain: [[UInt8]]?
+    }
+
+    /// One connection of our TLS 1.3 client under both caps; one retry when it could not connect.
+    func handshake13(_ configuration: TLS13ClientStateMachine.Configuration) async -> TLS13HandshakeResult {
+        let client = HandshakeClient(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
+        var attempt = 0
+        while true {
+            let result = await scanner.global.withPermit {
+                await self.perHost.withPermit {
+                    self.counter.withLockedValue { $0 += 1 }
+                    return await client.run(self.address, TLS13ClientStateMachine(configuration))
+                }
+            }
+            guard result.error?.code == .connection, result.serverHello == nil, attempt < options.retries else { return result }
+            attempt += 1
+            try? await Task.sleep(for: .milliseconds(100 * attempt))
+        }
+    }
+
+    /// What the 0-RTT probe sends: nothing that changes state if replayed. The HTTP/2 connection
+    /// preface alone (RFC 9113 §3.4) when h2 was negotiated, a HEAD request over HTTP/1.1 (or when
+    /// the scan treats the port as HTTPS), else a bare CRLF.
+    func earlyDataPayload(alpn: String?) -> [UInt8] {
+        switch alpn {
+        case "h2":
+            return Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+        case "http/1.1":
+            return headRequest
+        case nil where options.http:
+            return headRequest
+        default:
+            return [0x0D, 0x0A]
+        }
+    }
+
+    private var headRequest: [UInt8] {
+        Array("HEAD / HTTP/1.1\r\nHost: \(target.sni ?? target.host)\r\nConnection: close\r\n\r\n".utf8)
+    }
+
+    func tls13Checks(_ protocols: [ProtocolResult]) async -> TLS13Checks {
+        var finding = Finding("early_data", "0-RTT early data accepted", severity: .low)
+        func skipped(_ status: CheckStatus, features: TLS13FeatureReport? = nil) -> TLS13Checks {
+            finding.check = status
+            return TLS13Checks(features: features, earlyData: status, finding: finding)
+        }
+        guard protocols.supportedVersions.contains(.tls13) else {
+            return skipped(.notApplicable("0-RTT exists only in TLS 1.3, which is not offered"))
+        }
+        let suites = protocols.acceptedSuites(.tls13).filter { TLS13SuiteParameters.forSuite($0) != nil }
+        guard !suites.isEmpty else {
+            let why = CheckStatus.notRun("TLS 1.3 is offered without TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 or "
+                + "TLS_CHACHA20_POLY1305_SHA256, the suites our TLS 1.3 client speaks")
+            return skipped(why, features: TLS13FeatureReport(check: why, resumption: why))
+        }
+
+        // The full handshake, waiting for NewSessionTickets.
+        let config = TLS13ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
+        let full = await handshake13(config)
+        guard full.established else {
+            let why = CheckStatus.error("our TLS 1.3 handshake failed: \(full.error?.detail ?? "no result")")
+            return skipped(why, features: TLS13FeatureReport(check: why, resumption: why))
+        }
+        var f = TLS13FeatureReport(check: .completed, resumption: .completed)
+        f.cipherSuite = full.cipherSuite?.name
+        f.group = full.group?.name
+        f.helloRetryRequest = full.helloRetryRequest
+        f.alpn = full.alpn
+        // §4.6.1: a lifetime of zero means "do not use".
+        let tickets = full.tickets.filter { $0.lifetime > 0 }
+        f.ticketsIssued = full.tickets.count
+        f.ticketLifetime = full.tickets.first.map { Int($0.lifetime) }
+        let zeroRTTTicket = tickets.first { ($0.maxEarlyDataSize ?? 0) > 0 }
+        f.maxEarlyDataSize = zeroRTTTicket.flatMap(\.maxEarlyDataSize).map(Int.init)
+
+        guard let ticket = zeroRTTTicket ?? tickets.first else {
+            f.resumed = false
+            f.earlyData = .notOffered
+            f.evidence = full.tickets.isEmpty
+                ? "no NewSessionTicket after a full TLS 1.3 handshake (\(full.afterHandshake ?? "no answer") within "
+                    + "\(seconds(options.readTimeout)) s): nothing to resume, no 0-RTT"
+                : "every NewSessionTicket had ticket_lifetime 0 (RFC 8446 §4.6.1: not to be used): nothing to resume, no 0-RTT"
+            finding.vulnerable = false
+            finding.evidence = f.evidence
+            return TLS13Checks(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
+        }
+
+        // The resumption, with early data when the ticket allows it.
+        var resume = config
+        resume.resume = ticket
+        resume.awaitTickets = false
+        resume.earlyData = zeroRTTTicket == nil ? nil : earlyDataPayload(alpn: ticket.alpn)
+        let r = await handshake13(resume)
+        let ticketWords = "\(full.tickets.count) ticket\(full.tickets.count == 1 ? "" : "s") (lifetime \(ticket.lifetime) s"
+            + (zeroRTTTicket.map { ", max_early_data_size \($0.maxEarlyDataSize ?? 0)" } ?? ", no early_data") + ")"
+        guard r.established else {
+            let why = "the resumption handshake failed: \(r.error?.detail ?? "no result")"
+            f.resumption = .error(why)
+            finding.check = .error(why)
+            f.evidence = "a full handshake got \(ticketWords); \(why)"
+            return TLS13Checks(features: f, earlyData: .error(why), finding: finding, chain: full.certificateChain)
+        }
+        f.resumed = r.pskAccepted
+        let resumption = r.pskAccepted
+            ? "offering the ticket again resumed the session (pre_shared_key in the ServerHello, Finished verified under the ticket's PSK)"
+            : "offering the ticket again got a full handshake (no pre_shared_key in the ServerHello): the server does not resume"
+        if zeroRTTTicket == nil {
+            f.earlyData = .notOffered
+            finding.vulnerable = false
+            f.evidence = "a full handshake got \(ticketWords); \(resumption). No ticket allows 0-RTT, so no early data was sent."
+        } else if r.earlyDataAccepted == true {
+            f.earlyData = .accepted
+            finding.vulnerable = true
+            f.evidence = "a full handshake got \(ticketWords); \(resumption), and \(r.earlyDataSent) bytes of 0-RTT data were accepted "
+                + "(early_data in EncryptedExtensions)."
+        } else {
+            f.earlyData = .rejected
+            finding.vulnerable = false
+            f.evidence = "a full handshake got \(ticketWords); \(resumption). \(r.earlyDataSent) bytes of 0-RTT data were sent and "
+                + "not accepted (no early_data in EncryptedExtensions)."
+        }
+        if finding.vulnerable == true {
+            finding.evidence = "\(r.earlyDataSent) bytes of 0-RTT data on a resumed TLS 1.3 handshake were accepted. Early data is not "
+                + "protected against replay (RFC 8446 §8): an attacker who records it can deliver it again, so the application must "
+                + "accept it only for idempotent requests, or answer 425 Too Early (RFC 8470)."
+        } else {
+            finding.evidence = f.evidence
+        }
+        return TLS13Checks(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
+    }
+}

@@ -139,8 +139,9 @@ struct GatewayProxyTests {
 
     @Test("timeouts: a partial hello, a stalled handshake and an idle keep-alive connection are closed")
     func timeouts() async throws {
-        // 800 ms: short enough to tell from the client's 3 s, long enough for a TLS handshake on a loaded CI machine.
-        let yaml = providerYAML + "\ntls: {helloTimeout: 800ms}\nidleTimeout: 1s\n"
+        // 800 ms: short enough to tell from the client's 3 s, long enough for a TLS handshake on a
+        // loaded machine; the 2 s idle timeout leaves room between a connect and its first write.
+        let yaml = providerYAML + "\ntls: {helloTimeout: 800ms}\nidleTimeout: 2s\n"
         try await withGateway(yaml: yaml) { h in
             let started = Date()
             // Three bytes of a record header, then silence.
@@ -156,7 +157,7 @@ struct GatewayProxyTests {
             // A client that stops in the middle of its request body.
             let (stalled, _) = try await TestTLSClient.connect(port: h.port)
             try await stalled.send("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n0123456789")
-            try await Task.sleep(nanoseconds: 2_500_000_000)
+            try await Task.sleep(nanoseconds: 4_500_000_000)
             #expect(!client.isActive, "closed after the idle timeout")
             #expect(!stalled.isActive, "a stalled upload is closed too")
             #expect(try h.requests().last?.outcome == "client-stalled")

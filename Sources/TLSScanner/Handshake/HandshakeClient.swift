@@ -10,6 +10,9 @@ enum HandshakeAction<Result: Sendable>: Sendable {
     /// Wait at most this long (less than the read deadline) for more bytes, then call `timedOut()`:
     /// for messages that may or may not come (TLS 1.3 NewSessionTickets after the first).
     case waitBriefly(TimeAmount)
+    /// Send, then wait at most this long for an answer that may not come (TLS 1.3: the first
+    /// NewSessionTicket after our Finished; many servers send none).
+    case sendThenWaitBriefly(ByteBuffer, TimeAmount)
     /// Send the bytes (if any), then close: the result is final.
     case finish(send: ByteBuffer?, Result)
 }
@@ -109,6 +112,9 @@ final class HandshakeClientHandler<Machine: HandshakeStateMachine>: ChannelInbou
         case .send(let bytes):
             send(bytes, context: context)
         case .waitBriefly(let time):
+            arm(min(time, readTimeout), context: context)
+        case .sendThenWaitBriefly(let bytes, let time):
+            send(bytes, context: context)
             arm(min(time, readTimeout), context: context)
         case .finish(let bytes, let result):
             if let bytes { context.writeAndFlush(wrapOutboundOut(bytes), promise: nil) }

@@ -75,10 +75,14 @@ struct TLS13ClientStateMachine: HandshakeStateMachine {
         /// Sent as 0-RTT application data when resuming with a ticket that allows it, cut to its
         /// max_early_data_size.
         var earlyData: [UInt8]?
-        /// After the handshake, wait for NewSessionTickets (up to the read deadline for the first).
+        /// After the handshake, wait for NewSessionTickets (`firstTicketWait` for the first).
         var awaitTickets = true
         /// How long to wait for another ticket after one arrived.
         var ticketGrace: TimeAmount = .milliseconds(300)
+        /// How long to wait for the first ticket after our Finished: servers send them at once
+        /// (OpenSSL, nginx) or never (BoringSSL servers without a ticket key), so a short wait
+        /// keeps a ticketless server from costing the scan a whole read deadline.
+        var firstTicketWait: TimeAmount = .milliseconds(1500)
         /// Stop after this many tickets.
         var maxTickets = 4
         /// The ticket age to claim, in milliseconds (tests); nil measures it.
@@ -197,7 +201,9 @@ struct TLS13ClientStateMachine: HandshakeStateMachine {
             return fail(TLSClientError(.malformed, "\(error)"))
         }
         if phase == .done { return .finish(send: out.readableBytes > 0 ? out : nil, result) }
-        if out.readableBytes > 0 { return .send(out) }
+        if out.readableBytes > 0 {
+            return phase == .tickets ? .sendThenWaitBriefly(out, configuration.firstTicketWait) : .send(out)
+        }
         return ticketArrived ? .waitBriefly(configuration.ticketGrace) : .none
     }
 

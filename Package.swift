@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
     ],
     targets: [
         // The TLS wire codec, registries and fingerprints. No I/O: NIOCore's ByteBuffer only.
@@ -46,6 +47,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
+                // RSA public-key operations for the ROBOT probe's crafted ClientKeyExchange.
+                .product(name: "BigInt", package: "BigInt"),
             ]
         ),
         // Grades, compliance profiles and remediation: pure functions over a ScanReport.

@@ -76,6 +76,7 @@ public enum Grader {
         if vulnerable("heartbleed") { cap("F", "vulnerable to Heartbleed") }
         if vulnerable("ccs_injection") { cap("F", "vulnerable to the OpenSSL CCS injection") }
         if vulnerable("drown") { cap("F", "SSL 2.0 on this key (DROWN)") }
+        if vulnerable("robot") { cap("F", "a Bleichenbacher padding oracle on RSA key exchange (ROBOT)") }
         // C.
         if !supported.contains(.tls12) && !supported.contains(.tls13) { cap("C", "no TLS 1.2 or 1.3") }
         let modern = t.protocols.filter { p in p.supported == true && [ProtocolVersion.tls11, .tls12].map(\.name).contains(p.version) }

@@ -17,6 +17,8 @@ public struct ScanOptions: Sendable {
     public var parallelTargets = 8
     /// Send `GET /` over HTTPS and read the response headers (HSTS, banner).
     public var http = true
+    /// The ROBOT probe (ten RSA handshakes with crafted padding); off by default.
+    public var robot = false
     /// Roots trusted in addition to the system store (`--ca-file`).
     public var extraRoots: [Certificate] = []
     /// The time certificates are judged at; nil is now. Tests inject it.

@@ -53,6 +53,9 @@ struct Scan: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not send an HTTP request (no HSTS or Server-banner check).")
     var noHTTP = false
 
+    @Flag(name: .long, help: "Also probe for ROBOT (ten RSA handshakes with crafted PKCS#1 padding; off by default).")
+    var robot = false
+
     @Option(name: .long, help: ArgumentHelp("Check against a compliance profile: a built-in name (see `tlsguard profiles`) or a YAML/JSON file. Repeatable.", valueName: "name|file"))
     var profile: [String] = []
 
@@ -89,6 +92,7 @@ struct Scan: AsyncParsableCommand {
         options.readTimeout = t
         options.perHostConcurrency = concurrency
         options.http = !noHTTP
+        options.robot = robot
         if let caFile {
             do { options.extraRoots = try CertificateAnalyzer.loadCAFile(caFile) } catch { throw CLIError("\(error)", code: ExitStatus.usage) }
         }

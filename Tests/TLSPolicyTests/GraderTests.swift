@@ -80,9 +80,10 @@ struct GraderTests {
         #expect(g.score == nil)
     }
 
-    @Test(arguments: [("heartbleed", "Heartbleed"), ("ccs_injection", "CCS"), ("drown", "DROWN")])
+    @Test(arguments: [("heartbleed", "Heartbleed"), ("ccs_injection", "CCS"), ("drown", "DROWN"), ("robot", "ROBOT")])
     func criticalWeaknessesAreF(_ id: String, _ text: String) throws {
         var f = Fixture()
+        f.notRun.remove(id)
         f.vulnerable = [id]
         let g = try grade(f)
         #expect(g.grade == "F")

@@ -14,13 +14,13 @@ final class ScriptedPeer: @unchecked Sendable {
         self.process = process
     }
 
-    static func start(_ script: String) throws -> ScriptedPeer {
+    static func start(_ script: String, arguments: [String] = []) throws -> ScriptedPeer {
         let here: String = #filePath
         let path = URL(fileURLWithPath: here).deletingLastPathComponent().appendingPathComponent("Peers/\(script)").path
         guard FileManager.default.fileExists(atPath: path) else { throw TestSupportError.processFailed(command: "python3 \(path)", status: -1, output: "no such script") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", path]
+        p.arguments = ["python3", path] + arguments
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

@@ -742,16 +742,21 @@ struct DecodedCertificate {
         Self.signatureAlgorithms[signatureAlgorithm] ?? signatureAlgorithm.description
     }
 
+    /// The RSA key's modulus and public exponent, big-endian without leading zeros; nil for
+    /// other keys. RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 §A.1.1)
+    var rsaPublicKey: (modulus: [UInt8], exponent: [UInt8])? {
+        guard publicKeyAlgorithm == Self.rsaEncryption || publicKeyAlgorithm == Self.rsassaPSS else { return nil }
+        return try? DER.sequence(DER.parse(publicKey), identifier: .sequence) { nodes in
+            let modulus = try ArraySlice<UInt8>(derEncoded: &nodes)
+            let exponent = try ArraySlice<UInt8>(derEncoded: &nodes)
+            return (Array(modulus.drop { $0 == 0 }), Array(exponent.drop { $0 == 0 }))
+        }
+    }
+
     var keyInfo: (type: String, bits: Int, curve: String?) {
         switch publicKeyAlgorithm {
         case Self.rsaEncryption, Self.rsassaPSS:
-            // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 §A.1.1)
-            let modulus = try? DER.sequence(DER.parse(publicKey), identifier: .sequence) { nodes in
-                let modulus = try ArraySlice<UInt8>(derEncoded: &nodes)
-                _ = try ArraySlice<UInt8>(derEncoded: &nodes)
-                return modulus
-            }
-            let significant = (modulus ?? []).drop { $0 == 0 }
+            let significant = rsaPublicKey?.modulus ?? []
             let bits = significant.first.map { (significant.count - 1) * 8 + (8 - $0.leadingZeroBitCount) } ?? 0
             return ("RSA", bits, nil)
         case Self.ecPublicKey:

@@ -54,8 +54,7 @@ extension ProbeSession {
         var findings = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
                         tls12.clientRenegotiation, compressionFinding, tls13.finding]
         findings += derivedFindings(protocols, supported: supported)
-        findings.append(Finding("robot", "ROBOT", severity: .critical, cve: ["CVE-2017-13099"],
-                                check: .notRun("not implemented yet")))
+        findings.append(await robot(protocols, enabled: scanner.options.robot))
         return WeaknessScan(features: features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp,
                             sctsInTLSExtension: probe.scts, tls13Chain: tls13.chain)
     }

@@ -46,8 +46,8 @@ struct ClientCheckCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Plain-HTTP lookup address (last ClientHello per caller address).", valueName: "host:port"))
     var lookup: String?
 
-    @Option(help: ArgumentHelp("Minimum version the policy requires: TLSv1.0 … TLSv1.3.", valueName: "version"))
-    var minimum: String = "TLSv1.2"
+    @Option(help: ArgumentHelp("Minimum version the policy requires: TLSv1.0 … TLSv1.3 (default TLSv1.2).", valueName: "version"))
+    var minimum: String?
 
     @Option(help: ArgumentHelp("The cutoff date: 2027-06-30 or 2027-06-30T00:00:00Z.", valueName: "date"))
     var cutoff: String?
@@ -67,8 +67,13 @@ struct ClientCheckCommand: AsyncParsableCommand {
         }
         if GatewayConfiguration.parseAddress(listen) == nil { throw ValidationError("--listen '\(listen)' is not host:port") }
         if let lookup, GatewayConfiguration.parseAddress(lookup) == nil { throw ValidationError("--lookup '\(lookup)' is not host:port") }
-        guard let v = ProtocolVersion(parsing: minimum), [.tls10, .tls11, .tls12, .tls13].contains(v) else {
-            throw ValidationError("--minimum '\(minimum)' is not TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3")
+        if let minimum {
+            guard let v = ProtocolVersion(parsing: minimum), [.tls10, .tls11, .tls12, .tls13].contains(v) else {
+                throw ValidationError("--minimum '\(minimum)' is not TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3")
+            }
+        }
+        if config != nil && (minimum != nil || cutoff != nil) {
+            throw ValidationError("--minimum and --cutoff describe a policy; with --config the config's policies apply")
         }
         if let cutoff, GatewayConfiguration.parseDate(cutoff) == nil {
             throw ValidationError("--cutoff '\(cutoff)' is not a date (2027-06-30 or 2027-06-30T00:00:00Z)")
@@ -100,7 +105,7 @@ struct ClientCheckCommand: AsyncParsableCommand {
             return c
         }
         let policy = HostPolicy(
-            name: "default", minimumVersion: ProtocolVersion(parsing: minimum) ?? .tls12, mode: .warn,
+            name: "default", minimumVersion: minimum.flatMap(ProtocolVersion.init(parsing:)) ?? .tls12, mode: .warn,
             cutoff: cutoff.flatMap(GatewayConfiguration.parseDate))
         let certificate = GatewayConfiguration.Certificate(hosts: [], isDefault: true, chainPath: cert!, keyPath: key!)
         return GatewayConfiguration(

@@ -12,6 +12,8 @@ struct ClientCheckCLITests {
         (["clientcheck", "--cert", "/etc/hostname", "--key", "/etc/hostname", "--minimum", "TLSv9"], "--minimum 'TLSv9'"),
         (["clientcheck", "--cert", "/etc/hostname", "--key", "/etc/hostname", "--cutoff", "soon"], "--cutoff 'soon' is not a date"),
         (["clientcheck", "--cert", "/etc/hostname", "--key", "/etc/hostname", "--listen", "nowhere"], "--listen 'nowhere'"),
+        (["clientcheck", "--config", "/etc/hostname", "--cutoff", "2027-01-01"], "with --config the config's policies apply"),
+        (["clientcheck", "--config", "/nonexistent.yaml"], "--config: cannot read /nonexistent.yaml"),
     ])
     func usage(arguments: [String], mention: String) throws {
         let r = try CLI.run(arguments)
@@ -27,15 +29,12 @@ struct ClientCheckCLITests {
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test("runs: TLS 1.0 and TLS 1.3 clients are told; the lookup answers over plain HTTP; SIGTERM exits 0")
-    func run() throws {
-        let cert = try TestCertificate.rsa()
-        let port = try TestSocket.freePort()
-        let lookupPort = try TestSocket.freePort()
+    /// Starts `tlsguard clientcheck ARGUMENTS` (SIGTERM unblocked for it) and waits until a TLS 1.3
+    /// client gets an answer on `port`; returns the process, its stderr and that first answer.
+    func start(_ arguments: [String], port: Int) throws -> (Process, Pipe, [String: Any]) {
         let process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["clientcheck", "--listen", "127.0.0.1:\(port)", "--cert", cert.certPath, "--key", cert.keyPath,
-                             "--lookup", "127.0.0.1:\(lookupPort)", "--cutoff", "2030-01-01", "--log-level", "warning"]
+        process.arguments = ["clientcheck"] + arguments + ["--log-level", "warning"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         let err = Pipe()
@@ -47,14 +46,52 @@ struct ClientCheckCLITests {
         pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
         try process.run()
         pthread_sigmask(SIG_SETMASK, &previous, nil)
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-
         var modern: CurlResult?
-        for _ in 0..<100 where modern?.status != 200 {
+        for _ in 0..<100 where modern?.status != 200 && process.isRunning {
             usleep(50_000)
             modern = try? TestHTTPS.curl(port: port, path: "/api/v1/check", tls: "1.3", timeout: 5)
         }
-        let m = try #require(modern?.json(), "the client check did not come up")
+        guard let json = modern?.json() else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw TestSupportError.processFailed(command: "tlsguard clientcheck", status: -1,
+                                                 output: String(decoding: err.fileHandleForReading.availableData, as: UTF8.self))
+        }
+        return (process, err, json)
+    }
+
+    @Test("--config: judged by a gateway config's policy for --policy-host")
+    func withGatewayConfig() throws {
+        let cert = try TestCertificate.rsa()
+        let port = try TestSocket.freePort()
+        let dir = try TestScratch.makeDirectory(prefix: "clientcheck-config")
+        let config = dir.appendingPathComponent("gateway.yaml").path
+        try """
+            listeners: [{address: "127.0.0.1:1"}]
+            upstream: {address: "127.0.0.1:2"}
+            certificates: [{default: true, chain: \(cert.certPath), key: \(cert.keyPath)}]
+            policy:
+              hosts:
+                api.example.com: {minimumVersion: TLSv1.3, mode: enforce}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let (process, _, _) = try start(["--listen", "127.0.0.1:\(port)", "--config", config, "--policy-host", "api.example.com"], port: port)
+        defer { kill(process.processIdentifier, SIGKILL) }
+        let r = try TestHTTPS.curl(port: port, path: "/api/v1/check", tls: "1.2")
+        let j = try #require(r.json(), "\(r.stderr)")
+        let policy = try #require(j["policy"] as? [String: Any])
+        #expect(policy["name"] as? String == "hosts[api.example.com]")
+        #expect(policy["host"] as? String == "api.example.com")
+        #expect((policy["now"] as? [String: Any])?["will_connect"] as? Bool == false)
+        #expect(j["verdict"] as? String == "will connect: no — maximum version TLS 1.2; upgrade to TLS 1.3 or newer")
+    }
+
+    @Test("runs: TLS 1.0 and TLS 1.3 clients are told; the lookup answers over plain HTTP; SIGTERM exits 0")
+    func run() throws {
+        let cert = try TestCertificate.rsa()
+        let port = try TestSocket.freePort()
+        let lookupPort = try TestSocket.freePort()
+        let (process, err, m) = try start(["--listen", "127.0.0.1:\(port)", "--cert", cert.certPath, "--key", cert.keyPath,
+                                           "--lookup", "127.0.0.1:\(lookupPort)", "--cutoff", "2030-01-01"], port: port)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         #expect((m["verdict"] as? String)?.hasPrefix("will connect after 2030-01-01: yes — TLS 1.3 with TLS_") == true)
         let legacy = try TestHTTPS.curl(port: port, path: "/api/v1/check", tls: "1.0")
         let l = try #require(legacy.json(), "\(legacy.stderr)")

@@ -130,7 +130,7 @@ extension ClientCheckReport {
             self.negotiated = nil
         }
         self.policy = policy
-        let when = policy.cutoff.map { "after \($0.prefix(10))" } ?? "when the policy enforces"
-        self.verdict = "will connect \(when): \(policy.afterCutoff.answer)"
+        let when = policy.cutoff.map { " after \($0.prefix(10))" } ?? (policy.mode == PolicyMode.enforce.rawValue ? "" : " when the policy enforces")
+        self.verdict = "will connect\(when): \(policy.afterCutoff.answer)"
     }
 }

@@ -6,10 +6,10 @@ enum ClientCheckPage {
     static func render(_ r: ClientCheckReport, jsonPath: String) -> String {
         let after = r.policy.afterCutoff
         // The date stays on one line (a hyphen is a break opportunity).
-        let when = r.policy.cutoff.map { "after <span class=\"date\">\(esc(String($0.prefix(10))))</span>" }
-            ?? "when old TLS is switched off"
-        let headline = after.willConnect ? "Yes — your client will still connect \(when)."
-            : "No — your client will not connect \(when)."
+        let when = r.policy.cutoff.map { " after <span class=\"date\">\(esc(String($0.prefix(10))))</span>" }
+            ?? (r.policy.mode == "enforce" ? "" : " when old TLS is switched off")
+        let headline = after.willConnect ? "Yes — your client will still connect\(when)."
+            : "No — your client will not connect\(when)."
         var h = head(title: "TLS client check: \(after.willConnect ? "yes" : "no")")
         h += "<div class=\"verdict \(after.willConnect ? "yes" : "no")\" id=\"verdict\"><h1>\(headline)</h1>"
         h += "<p>\(esc(after.answer))</p>"

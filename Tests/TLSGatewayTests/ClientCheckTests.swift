@@ -129,6 +129,9 @@ struct ClientCheckClientTests {
             #expect((j["negotiated"] as? [String: Any])?["version"] as? String == version)
             let willConnect = ((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool
             #expect(willConnect == (version >= "TLS 1.2"))
+            // How's My SSL's rules at the test clock (before its 2026 downrank): TLS 1.0 Bad, 1.1 not okay.
+            if version == "TLS 1.0" { #expect(j["rating"] as? String == "Bad") }
+            if version == "TLS 1.1" { #expect(j["rating"] as? String != "Probably Okay") }
             try expectJA4FollowsSpec(j, version: ja4Version, sni: true)
         }
     }
@@ -153,6 +156,7 @@ struct ClientCheckClientTests {
                 #expect(r.status == 0, "\(r.stderr)")
                 let j = try #require(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
                 #expect(j["tls_version"] as? String == version)
+                #expect(j["rating"] as? String == (yes ? "Probably Okay" : "Bad"), "\(j["rating_reasons"] ?? "")")
                 #expect((j["client"] as? [String: Any])?["user_agent"] as? String == "Python-urllib/3.\(Self.pythonMinor())")
                 #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == yes)
                 try expectJA4FollowsSpec(j, version: version == "TLS 1.3" ? "13" : "10", sni: true)
@@ -202,6 +206,7 @@ struct ClientCheckClientTests {
             let j = try #require(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout) \(r.stderr)")
             #expect(j["tls_version"] as? String == "TLS 1.3")
             #expect(((j["client"] as? [String: Any])?["user_agent"] as? String)?.hasPrefix("Java-http-client/") == true)
+            #expect(j["rating"] as? String == "Probably Okay", "\(j["rating_reasons"] ?? "")")
             #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == true)
             // Java omits SNI for "localhost" (a name without a dot), so JA4 has 'i'.
             try expectJA4FollowsSpec(j, version: "13", sni: j["sni"] is String)
@@ -220,6 +225,7 @@ struct ClientCheckClientTests {
             #expect(r.status == 0, "\(r.stderr)")
             let j = try #require(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
             #expect(j["tls_version"] as? String == "TLS 1.3")
+            #expect(j["rating"] as? String == "Probably Okay", "\(j["rating_reasons"] ?? "")")
             #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == true)
             try expectJA4FollowsSpec(j, version: "13", sni: true)
         }
@@ -235,6 +241,7 @@ struct ClientCheckClientTests {
                 let body = String(text[text.range(of: "\r\n\r\n")!.upperBound...])
                 let j = try #require(try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
                 #expect(j["tls_version"] as? String == "TLS 1.3")
+                #expect(j["rating"] as? String == "Probably Okay", "\(j["rating_reasons"] ?? "")")
                 #expect(((j["policy"] as? [String: Any])?["after_cutoff"] as? [String: Any])?["will_connect"] as? Bool == true)
                 #expect((j["client"] as? [String: Any])?["user_agent"] as? String == "test-tls-client")
                 try expectJA4FollowsSpec(j, version: "13", sni: true)

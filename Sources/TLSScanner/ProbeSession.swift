@@ -57,7 +57,7 @@ final class ProbeSession: Sendable {
 
     func hello(_ v: ProtocolVersion, suites: [CipherSuite]) -> ClientHello {
         var b = ClientHelloBuilder(version: v, cipherSuites: suites, serverName: target.sni)
-        if v >= .tls13 { b.groups = ClientHelloBuilder.defaultGroups }
+        if v >= .tls13 { b.groups = Self.tls13Groups }
         return b.build()
     }
 
@@ -284,7 +284,10 @@ final class ProbeSession: Sendable {
     }
 
     /// Every group a TLS 1.3 scan asks about: all known, classical and post-quantum.
-    static let tls13GroupCandidates: [NamedGroup] = NamedGroup.allKnown.filter { $0.rawValue < 0xFF00 }
+    static let tls13GroupCandidates: [NamedGroup] = NamedGroup.allKnown.filter { $0.rawValue < 0xFF00 && $0.isAllowedInTLS13 }
+
+    /// The groups a TLS 1.3-only hello lists: the default ones a TLS 1.3 server may negotiate.
+    static let tls13Groups: [NamedGroup] = ClientHelloBuilder.defaultGroups.filter(\.isAllowedInTLS13)
 
     func groups13(suites: [CipherSuite]) async -> GroupsResult {
         var remaining = Self.tls13GroupCandidates

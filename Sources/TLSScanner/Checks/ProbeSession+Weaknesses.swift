@@ -6,11 +6,19 @@ import TLSWire
 extension ProbeSession {
     struct WeaknessScan: Sendable {
         var features: FeatureReport
-        var findings: [Finding]
+        /// The findings of the probes; `findings(derived:)` adds those that follow from the suites.
+        var probed: [Finding]
         /// The certificate chain of the best TLS 1.0–1.2 handshake, as sent (DER, leaf first).
         var chain: [[UInt8]]?
         var ocspResponse: [UInt8]?
         var sctsInTLSExtension: Bool?
+
+        /// Every finding, in the report's order: the probed ones, those derived from the suites and
+        /// DH parameters (`derivedFindings`, once the groups scan has filled those in), then ROBOT.
+        func findings(derived: [Finding]) -> [Finding] {
+            probed + derived + [Finding("robot", "ROBOT", severity: .critical, cve: ["CVE-2017-13099"],
+                                        check: .notRun("not implemented yet"))]
+        }
     }
 
     func scanWeaknesses(_ protocols: [ProtocolResult]) async -> WeaknessScan {
@@ -44,12 +52,9 @@ extension ProbeSession {
             ? .notRun("0-RTT needs a TLS 1.3 handshake and a resumption ticket under our own key schedule; "
                 + "our handshake client speaks TLS 1.2 only")
             : .notApplicable("0-RTT exists only in TLS 1.3, which is not offered")
-        var findings = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
-                        tls12.clientRenegotiation, compressionFinding]
-        findings += derivedFindings(protocols, supported: supported)
-        findings.append(Finding("robot", "ROBOT", severity: .critical, cve: ["CVE-2017-13099"],
-                                check: .notRun("not implemented yet")))
-        return WeaknessScan(features: features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp,
+        let probed = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
+                      tls12.clientRenegotiation, compressionFinding]
+        return WeaknessScan(features: features, probed: probed, chain: probe.chain, ocspResponse: probe.ocsp,
                             sctsInTLSExtension: probe.scts)
     }
 

@@ -80,14 +80,22 @@ public struct HSTSPolicy: Codable, Sendable, Hashable {
 
 extension ProbeSession {
     func scanHTTP(enabled: Bool, protocols: [ProtocolResult]) async -> HTTPResult {
+        await scanHTTP(enabled: enabled, tls12OrLater: protocols.contains {
+            $0.supported == true && ($0.version == ProtocolVersion.tls12.name || $0.version == ProtocolVersion.tls13.name)
+        })
+    }
+
+    /// `tls12OrLater`: the server speaks TLS 1.2 or 1.3 (known from the enumeration, or earlier from
+    /// the connectivity probe's answer).
+    func scanHTTP(enabled: Bool, tls12OrLater: Bool) async -> HTTPResult {
         guard enabled else { return HTTPResult(check: .notRun("disabled by --no-http")) }
-        guard protocols.contains(where: { $0.supported == true && ($0.version == ProtocolVersion.tls12.name || $0.version == ProtocolVersion.tls13.name) }) else {
+        guard tls12OrLater else {
             return HTTPResult(check: .notApplicable("the HTTP check needs TLS 1.2 or 1.3 (our HTTPS client's floor)"))
         }
         let host = target.sni ?? target.host
         let hostHeader = target.port == 443 ? host : "\(host.contains(":") ? "[\(host)]" : host):\(target.port)"
         let request = "GET / HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: tlsguard/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-        let r = await fullHandshake(sni: target.sni).run(minimum: .tlsv12, alpn: ["http/1.1"], httpRequest: request)
+        let r = await runFullHandshake(sni: target.sni, minimum: .tlsv12, alpn: ["http/1.1"], httpRequest: request)
         if let error = r.error, r.httpHead == nil { return HTTPResult(check: .error(error)) }
         guard let head = r.httpHead, head.hasPrefix("HTTP/") else {
             return HTTPResult(check: .notApplicable("the port does not answer HTTP/1.1 (no 'HTTP/' status line)"))

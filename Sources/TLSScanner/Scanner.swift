@@ -25,6 +25,10 @@ public struct ScanOptions: Sendable {
     public var now: Date?
     /// Suites per hello while enumerating: small hellos for intolerant servers (nmap uses ≤64).
     public var blockSize = 64
+    /// Start each version with one hello of every candidate suite (forwards and backwards): for a
+    /// server with its own order, one elimination chain then yields the suites and the order
+    /// together. A server that does not answer such a hello is enumerated in `blockSize` blocks.
+    public var foldOrderIntoEnumeration = true
     /// Extra attempts for a probe that timed out or could not connect.
     public var retries = 1
     public var versions: [ProtocolVersion] = ProtocolVersion.scanned
@@ -118,26 +122,39 @@ public struct Scanner: Sendable {
             }
         }
 
+        // The HTTP check needs one TLS 1.2+ handshake and nothing the enumeration finds: when the
+        // connectivity probe already got TLS 1.2 or 1.3, it runs beside everything else.
+        let negotiated = report.defaultNegotiation.flatMap { ProtocolVersion(parsing: $0.version) }
+        let httpEarly = negotiated.map { $0 >= .tls12 } ?? false
+        async let earlyHTTP: HTTPResult? = httpEarly ? session.scanHTTP(enabled: options.http, tls12OrLater: true) : nil
+
         let versions = options.versions
         report.protocols = await withTaskGroup(of: ProtocolResult.self) { group in
             for v in versions {
-                group.addTask { await session.scanVersion(v) }
+                group.addTask { await session.scanVersionAndGroups(v) }
             }
             var results: [ProtocolResult] = []
             for await r in group { results.append(r) }
             return results.sorted { (ProtocolVersion(parsing: $0.version) ?? .sslv2) < (ProtocolVersion(parsing: $1.version) ?? .sslv2) }
         }
-        // Groups and weaknesses need the suites found above.
-        await session.scanGroups(&report.protocols)
-        let weaknesses = await session.scanWeaknesses(report.protocols)
+        // Groups, the weakness probes and the certificate probes need the suites found above and
+        // nothing from each other: they run side by side. What follows from the DH parameters (the
+        // groups scan reads them) and the default chain (the weakness feature probe gets it) is put
+        // together afterwards.
+        let found = report.protocols
+        async let grouped: [ProtocolResult] = session.withGroups(found)
+        async let probedWeaknesses = session.scanWeaknesses(found)
+        async let collectedChains = session.collectChains(found)
+        async let lateHTTP: HTTPResult? = httpEarly ? nil : session.scanHTTP(enabled: options.http, protocols: found)
+        let (protocols, weaknesses, chains) = await (grouped, probedWeaknesses, collectedChains)
+        report.protocols = protocols
         report.features = weaknesses.features
-        report.weaknesses = weaknesses.findings
-        let protocols = report.protocols
-        async let certificates = session.scanCertificates(protocols, defaultChain: weaknesses.chain ?? weaknesses.tls13Chain,
-                                                          caRoots: options.extraRoots)
-        async let http = session.scanHTTP(enabled: options.http, protocols: protocols)
-        (report.certificates, report.http) = await (certificates, http)
+        report.weaknesses = weaknesses.findings(derived: session.derivedFindings(protocols, supported: protocols.supportedVersions))
+        report.certificates = await session.scanCertificates(protocols, defaultChain: weaknesses.chain, tls13Chain: weaknesses.tls13Chain,
+                                                             collected: chains, caRoots: options.extraRoots)
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
+        let (early, late) = await (earlyHTTP, lateHTTP)
+        report.http = early ?? late
         report.anomalies = await session.anomalies.values
         if report.protocols.allSatisfy({ $0.supported != true }) {
             if case .closed(let f) = first, f.bytesReceived == 0 {

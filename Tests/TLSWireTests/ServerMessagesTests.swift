@@ -59,6 +59,16 @@ struct ServerMessagesTests {
         #expect(NamedGroup.x25519MLKEM768.isPostQuantum)
     }
 
+    @Test func groupsAllowedInTLS13() {
+        // RFC 8446 §B.3.1.4: obsolete_RESERVED ranges.
+        for obsolete: UInt16 in [0x0001, 0x0016, 0x001A, 0x001C, 0xFF01, 0xFF02] {
+            #expect(!NamedGroup(obsolete).isAllowedInTLS13, "\(obsolete)")
+        }
+        for allowed in [NamedGroup.x25519, .secp256r1, .secp384r1, .ffdhe2048, .x25519MLKEM768, NamedGroup(0x001F)] {
+            #expect(allowed.isAllowedInTLS13, "\(allowed.name)")
+        }
+    }
+
     @Test func downgradeSentinel() throws {
         var random = [UInt8](repeating: 1, count: 24)
         random += [0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01]

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOSSL
 import TLSWire
 import X509
 
@@ -21,22 +22,23 @@ public struct CertificatesResult: Codable, Sendable {
 }
 
 extension ProbeSession {
-    /// Collects every distinct chain: RSA- and ECDSA-authenticated suites, with and without SNI,
-    /// on the best TLS 1.0–1.2 version in clear; for a TLS 1.3-only server, `defaultChain` (our TLS 1.3
-    /// client's) and full handshakes through swift-nio-ssl.
-    func scanCertificates(_ protocols: [ProtocolResult], defaultChain: [[UInt8]]?, caRoots: [Certificate]) async -> CertificatesResult {
-        let accepted = protocols.acceptedSuites
-        let classic = protocols.bestVersionBelowTLS13
-        let snis: [String?] = target.sni == nil ? [nil] : [target.sni, nil]
-        var seen: [(chain: [[UInt8]], servedFor: [String])] = []
-        func record(_ chain: [[UInt8]], _ label: String) {
-            guard !chain.isEmpty else { return }
-            if let i = seen.firstIndex(where: { $0.chain == chain }) { seen[i].servedFor.append(label) } else { seen.append((chain, [label])) }
-        }
-        func sniLabel(_ s: String?) -> String { s.map { "SNI \($0)" } ?? "no SNI" }
+    /// A chain as one handshake served it, and which handshake that was.
+    struct CollectedChain: Sendable {
+        var chain: [[UInt8]]
+        var label: String
+    }
 
-        if let v = classic {
-            if let d = defaultChain { record(d, "\(v.name), default suites, \(sniLabel(target.sni))") }
+    func sniLabel(_ s: String?) -> String { s.map { "SNI \($0)" } ?? "no SNI" }
+
+    /// Collects the chains of RSA- and ECDSA-authenticated suites, with and without SNI, on the best
+    /// TLS 1.0–1.2 version in clear; for a TLS 1.3-only server through swift-nio-ssl (our own TLS 1.3
+    /// client's chain is added by `scanCertificates`). Needs nothing
+    /// from the weakness checks, so it runs beside them.
+    func collectChains(_ protocols: [ProtocolResult]) async -> [CollectedChain] {
+        let accepted = protocols.acceptedSuites
+        let snis: [String?] = target.sni == nil ? [nil] : [target.sni, nil]
+        var collected: [CollectedChain] = []
+        if let v = protocols.bestVersionBelowTLS13 {
             let suites = accepted(v)
             let rsa = suites.filter { $0.info?.authentication == .rsa }
             let ecdsa = suites.filter { $0.info?.authentication == .ecdsa }
@@ -57,19 +59,36 @@ extension ProbeSession {
                 return out
             }
             for (i, chain) in flights.enumerated() {
-                if let chain { record(chain, "\(v.name), \(variants[i].0), \(sniLabel(variants[i].2))") }
+                if let chain { collected.append(CollectedChain(chain: chain, label: "\(v.name), \(variants[i].0), \(sniLabel(variants[i].2))")) }
             }
         } else if protocols.contains(where: { $0.version == ProtocolVersion.tls13.name && $0.supported == true }) {
-            // TLS 1.3 encrypts the Certificate message: our client's chain, then a full handshake
-            // through swift-nio-ssl once per key type.
-            if let d = defaultChain { record(d, "TLSv1.3, default hello, \(sniLabel(target.sni))") }
+            // TLS 1.3 encrypts the Certificate message: a full handshake, once per key type.
             for sni in snis {
                 for (key, label) in [(FullHandshake.ServerKey.rsa, "RSA"), (.ecdsa, "ECDSA")] {
-                    let r = await fullHandshake(sni: sni).run(minimum: .tlsv13, key: key)
-                    if r.error == nil { record(r.chain, "TLSv1.3, \(label) signature algorithms, \(sniLabel(sni))") }
+                    let r = await runFullHandshake(sni: sni, minimum: .tlsv13, key: key)
+                    if r.error == nil { collected.append(CollectedChain(chain: r.chain, label: "TLSv1.3, \(label) signature algorithms, \(sniLabel(sni))")) }
                 }
             }
         }
+        return collected
+    }
+
+    /// Every distinct chain, the default one (from the feature probe, or for a TLS 1.3-only server
+    /// from our TLS 1.3 client) first, each analysed.
+    func scanCertificates(_ protocols: [ProtocolResult], defaultChain: [[UInt8]]?, tls13Chain: [[UInt8]]?,
+                          collected: [CollectedChain], caRoots: [Certificate]) async -> CertificatesResult {
+        let classic = protocols.bestVersionBelowTLS13
+        var seen: [(chain: [[UInt8]], servedFor: [String])] = []
+        func record(_ chain: [[UInt8]], _ label: String) {
+            guard !chain.isEmpty else { return }
+            if let i = seen.firstIndex(where: { $0.chain == chain }) { seen[i].servedFor.append(label) } else { seen.append((chain, [label])) }
+        }
+        if let v = classic, let d = defaultChain {
+            record(d, "\(v.name), default suites, \(sniLabel(target.sni))")
+        } else if classic == nil, let d = tls13Chain {
+            record(d, "TLSv1.3, default hello, \(sniLabel(target.sni))")
+        }
+        for c in collected { record(c.chain, c.label) }
         guard !seen.isEmpty else {
             return CertificatesResult(check: classic == nil && !protocols.contains(where: { $0.supported == true })
                                         ? .notApplicable("no protocol version is offered")
@@ -89,5 +108,16 @@ extension ProbeSession {
 
     func fullHandshake(sni: String?) -> FullHandshake {
         FullHandshake(address: address, serverName: sni, timeout: options.readTimeout + options.connectTimeout)
+    }
+
+    /// A swift-nio-ssl handshake under the same connection caps as a probe, and counted as one.
+    func runFullHandshake(sni: String?, minimum: TLSVersion, key: FullHandshake.ServerKey = .any, alpn: [String] = [],
+                          httpRequest: String? = nil) async -> FullHandshake.Result {
+        await scanner.global.withPermit {
+            await self.perHost.withPermit {
+                self.counter.withLockedValue { $0 += 1 }
+                return await self.fullHandshake(sni: sni).run(minimum: minimum, key: key, alpn: alpn, httpRequest: httpRequest)
+            }
+        }
     }
 }

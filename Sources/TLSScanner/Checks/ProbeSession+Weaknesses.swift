@@ -6,13 +6,22 @@ import TLSWire
 extension ProbeSession {
     struct WeaknessScan: Sendable {
         var features: FeatureReport
-        var findings: [Finding]
+        /// The findings of the probes; `findings(derived:)` adds those that follow from the suites.
+        var probed: [Finding]
         /// The certificate chain of the best TLS 1.0–1.2 handshake, as sent (DER, leaf first).
         var chain: [[UInt8]]?
         var ocspResponse: [UInt8]?
         var sctsInTLSExtension: Bool?
         /// The chain our TLS 1.3 client got (DER, leaf first).
         var tls13Chain: [[UInt8]]?
+        /// ROBOT (run with `--robot`, else notRun).
+        var robot: Finding
+
+        /// Every finding, in the report's order: the probed ones, those derived from the suites and
+        /// DH parameters (`derivedFindings`, once the groups scan has filled those in), then ROBOT.
+        func findings(derived: [Finding]) -> [Finding] {
+            probed + derived + [robot]
+        }
     }
 
     func scanWeaknesses(_ protocols: [ProtocolResult]) async -> WeaknessScan {
@@ -33,8 +42,9 @@ extension ProbeSession {
         async let compression = self.compression(classic, classic.map(accepted) ?? [])
         async let handshake = self.tls12Checks(protocols)
         async let handshake13 = self.tls13Checks(protocols)
-        let (probe, ccsFinding, fallbackFinding, sentinelFinding, compressionFinding, tls12, tls13) =
-            await (featureProbe, ccs, fallback, sentinel, compression, handshake, handshake13)
+        async let robotProbe = self.robot(protocols, enabled: scanner.options.robot)
+        let (probe, ccsFinding, fallbackFinding, sentinelFinding, compressionFinding, tls12, tls13, robotFinding) =
+            await (featureProbe, ccs, fallback, sentinel, compression, handshake, handshake13, robotProbe)
 
         var features = probe.features
         features.resumption = tls12.resumption
@@ -51,12 +61,10 @@ extension ProbeSession {
             features.version = ProtocolVersion.tls13.name
             features.alpn = t.alpn
         }
-        var findings = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
-                        tls12.clientRenegotiation, compressionFinding, tls13.finding]
-        findings += derivedFindings(protocols, supported: supported)
-        findings.append(await robot(protocols, enabled: scanner.options.robot))
-        return WeaknessScan(features: features, findings: findings, chain: probe.chain, ocspResponse: probe.ocsp,
-                            sctsInTLSExtension: probe.scts, tls13Chain: tls13.chain)
+        let probed = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
+                      tls12.clientRenegotiation, compressionFinding, tls13.finding]
+        return WeaknessScan(features: features, probed: probed, chain: probe.chain, ocspResponse: probe.ocsp,
+                            sctsInTLSExtension: probe.scts, tls13Chain: tls13.chain, robot: robotFinding)
     }
 
     // MARK: One handshake to ServerHelloDone: features, certificate, renegotiation, Heartbleed
@@ -73,7 +81,7 @@ extension ProbeSession {
     func featureAndHeartbleed(_ v: ProtocolVersion?, _ suites: [CipherSuite]) async -> FeatureProbe {
         let notRunFeatures = FeatureReport(
             check: .notApplicable("no TLS 1.0-1.2 or SSL 3.0: the features below are only in clear before TLS 1.3"),
-            resumption: .notRun("needs a completed handshake"), earlyData: .notRun("set by the TLS 1.3 checks"))
+            resumption: .notRun("needs a completed handshake"), earlyData: .notRun("needs a completed TLS 1.3 handshake with our own key schedule"))
         var heartbleed = Finding("heartbleed", "Heartbleed", severity: .critical, cve: ["CVE-2014-0160"])
         var renegotiation = Finding("secure_renegotiation", "Insecure renegotiation (RFC 5746)", severity: .high,
                                     cve: ["CVE-2009-3555"])
@@ -119,7 +127,7 @@ extension ProbeSession {
             secureRenegotiation: secureReneg, sessionTickets: exts.contains(.sessionTicket), sessionIDs: !sh.sessionID.isEmpty,
             ocspStapling: flight.ocspResponse != nil, heartbeat: exts.contains(.heartbeat),
             resumption: .notRun("needs a completed handshake, which the probe engine does not do yet"),
-            earlyData: .notRun("set by the TLS 1.3 checks"))
+            earlyData: .notRun("needs a completed TLS 1.3 handshake with our own key schedule"))
 
         renegotiation.vulnerable = !secureReneg
         renegotiation.evidence = secureReneg

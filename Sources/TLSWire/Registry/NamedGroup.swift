@@ -37,6 +37,13 @@ public struct NamedGroup: RawRepresentable, Hashable, Sendable, Comparable, Coda
     /// Post-quantum: a pure ML-KEM group or a hybrid with one (draft-ietf-tls-ecdhe-mlkem).
     public var isPostQuantum: Bool { info.map { $0.kind == .pq || $0.kind == .hybrid } ?? false }
     public var isFiniteField: Bool { info?.kind == .ff }
+    /// Whether a TLS 1.3 hello may offer it. RFC 8446 §4.2.7 and §B.3.1.4: the obsolete_RESERVED
+    /// values (0x0001-0x0016, 0x001A-0x001C, 0xFF01-0xFF02: binary and brainpool curves of RFC 4492
+    /// and RFC 7027, the arbitrary-curve markers) "MUST NOT be offered or negotiated by TLS 1.3
+    /// implementations"; strict servers (tlslite-ng) refuse a TLS 1.3-only hello that lists them.
+    public var isAllowedInTLS13: Bool {
+        !((0x0001...0x0016).contains(rawValue) || (0x001A...0x001C).contains(rawValue) || (0xFF01...0xFF02).contains(rawValue))
+    }
 
     /// Every group a scan offers, oldest first; ordered as the registry numbers them.
     public static var allKnown: [NamedGroup] { registry.keys.sorted().map { NamedGroup($0) } }

@@ -77,8 +77,10 @@ struct TLS13ClientStateMachine: HandshakeStateMachine {
         var earlyData: [UInt8]?
         /// After the handshake, wait for NewSessionTickets (`firstTicketWait` for the first).
         var awaitTickets = true
-        /// How long to wait for another ticket after one arrived.
-        var ticketGrace: TimeAmount = .milliseconds(300)
+        /// How long to wait for another ticket after one arrived. Servers send their tickets in one
+        /// flight (OpenSSL: two, back to back), so a short wait sees them all; 300 ms here was a third
+        /// of a whole scan of nginx (measured with scripts/bench-scan --mode full).
+        var ticketGrace: TimeAmount = .milliseconds(50)
         /// How long to wait for the first ticket after our Finished: servers send them at once
         /// (OpenSSL, nginx) or never (BoringSSL servers without a ticket key), so a short wait
         /// keeps a ticketless server from costing the scan a whole read deadline.

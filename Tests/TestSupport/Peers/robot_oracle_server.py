@@ -15,6 +15,7 @@ It never completes a handshake.
 Usage: robot_oracle_server.py CERT.pem KEY.pem strong|none  → prints "PORT <n>", serves until killed.
 """
 import re, socket, socketserver, struct, subprocess, sys, os
+from peer_wire import read_record, record, handshake, serve
 
 RSA_SUITES = [0x002F, 0x0035, 0x009C, 0x009D, 0x003C, 0x003D, 0x000A]
 
@@ -33,26 +34,6 @@ N = field('modulus')
 D = field('privateExponent')
 K = (N.bit_length() + 7) // 8
 
-def read_exact(sock, n):
-    data = b''
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-def read_record(sock):
-    header = read_exact(sock, 5)
-    length = struct.unpack('>H', header[3:5])[0]
-    return header[0], read_exact(sock, length)
-
-def record(ctype, version, body):
-    return struct.pack('>BHH', ctype, version, len(body)) + body
-
-def handshake(msg_type, body):
-    return struct.pack('>B', msg_type) + len(body).to_bytes(3, 'big') + body
-
 def padding_ok(block):
     if block[0:2] != b'\x00\x02':
         return False
@@ -67,7 +48,7 @@ class Handler(socketserver.BaseRequestHandler):
         sock = self.request
         sock.settimeout(5)
         try:
-            ctype, body = read_record(sock)
+            ctype, _, body = read_record(sock)
             if ctype != 22 or body[0] != 1:
                 return
             hello = body[4:]
@@ -84,7 +65,7 @@ class Handler(socketserver.BaseRequestHandler):
             cert = len(CERT_DER).to_bytes(3, 'big') + CERT_DER
             flight = handshake(2, sh) + handshake(11, len(cert).to_bytes(3, 'big') + cert) + handshake(14, b'')
             sock.sendall(record(22, version, flight))
-            ctype, body = read_record(sock)
+            ctype, _, body = read_record(sock)
             if ctype != 22 or body[0] != 16:
                 return
             c = int.from_bytes(body[4+2:], 'big')
@@ -94,18 +75,12 @@ class Handler(socketserver.BaseRequestHandler):
                 return
             # Wait for ChangeCipherSpec and the Finished, then fail it.
             while True:
-                ctype, body = read_record(sock)
+                ctype, _, body = read_record(sock)
                 if ctype == 22:
                     sock.sendall(record(21, version, bytes([2, 20])))  # bad_record_mac
                     return
         except (EOFError, OSError, IndexError, struct.error, ValueError):
             pass
 
-class Server(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
 if __name__ == '__main__':
-    with Server(('127.0.0.1', 0), Handler) as server:
-        print('PORT', server.server_address[1], flush=True)
-        server.serve_forever()
+    serve(Handler)

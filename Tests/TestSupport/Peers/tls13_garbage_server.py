@@ -11,18 +11,7 @@ TLS 1.3 client's error paths meet bytes on a socket:
 Usage: tls13_garbage_server.py  → prints "PORT <n>" and serves until killed.
 """
 import os, socket, socketserver, struct
-
-def read_exact(sock, n):
-    data = b''
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-def record(ctype, body):
-    return struct.pack('>BHH', ctype, 0x0303, len(body)) + body
+from peer_wire import read_exact, record, serve
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
@@ -41,17 +30,11 @@ class Handler(socketserver.BaseRequestHandler):
             sh = struct.pack('>H', 0x0303) + os.urandom(32) + bytes([sid_len]) + session_id
             sh += struct.pack('>HB', 0x1301, 0) + struct.pack('>H', len(exts)) + exts
             message = bytes([2]) + len(sh).to_bytes(3, 'big') + sh
-            sock.sendall(record(22, message) + record(20, b'\x01') + record(23, os.urandom(60)))
+            sock.sendall(record(22, 0x0303, message) + record(20, 0x0303, b'\x01') + record(23, 0x0303, os.urandom(60)))
             while sock.recv(4096):
                 pass
         except (EOFError, OSError, IndexError, struct.error):
             pass
 
-class Server(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
 if __name__ == '__main__':
-    with Server(('127.0.0.1', 0), Handler) as server:
-        print('PORT', server.server_address[1], flush=True)
-        server.serve_forever()
+    serve(Handler)

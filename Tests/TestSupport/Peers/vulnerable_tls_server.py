@@ -14,28 +14,9 @@ It never completes a handshake: it speaks only as far as a scanner's probes go.
 Usage: vulnerable_tls_server.py  → prints "PORT <n>" and serves until killed.
 """
 import os, socket, socketserver, struct, sys
+from peer_wire import read_record, record, handshake, serve
 
 SUITES = [0x002F, 0x0035, 0x003C, 0x009C, 0x009D]  # RSA key exchange only
-
-def read_exact(sock, n):
-    data = b''
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-def read_record(sock):
-    header = read_exact(sock, 5)
-    length = struct.unpack('>H', header[3:5])[0]
-    return header[0], struct.unpack('>H', header[1:3])[0], read_exact(sock, length)
-
-def record(ctype, version, body):
-    return struct.pack('>BHH', ctype, version, len(body)) + body
-
-def handshake(msg_type, body):
-    return struct.pack('>B', msg_type) + len(body).to_bytes(3, 'big') + body
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
@@ -90,11 +71,5 @@ class Handler(socketserver.BaseRequestHandler):
         except (EOFError, OSError, IndexError, struct.error):
             pass
 
-class Server(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
 if __name__ == '__main__':
-    with Server(('127.0.0.1', 0), Handler) as server:
-        print('PORT', server.server_address[1], flush=True)
-        server.serve_forever()
+    serve(Handler)

@@ -14,18 +14,6 @@ struct WeaknessTests {
         return await Scanner(options: options).scan(ScanTarget(host: "127.0.0.1", port: port))
     }
 
-    func expect(_ r: TargetReport, _ id: String, vulnerable: Bool?, status: CheckStatus.Status = .completed,
-                evidence: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let f = r.weakness(id) else {
-            Issue.record("no finding \(id)", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(f.check.status == status, "\(id): \(f.check.reason ?? "")", sourceLocation: sourceLocation)
-        #expect(f.vulnerable == vulnerable, "\(id): \(f.evidence ?? f.check.reason ?? "")", sourceLocation: sourceLocation)
-        if let evidence {
-            #expect((f.evidence ?? f.check.reason ?? "").contains(evidence), "\(id): \(f.evidence ?? "")", sourceLocation: sourceLocation)
-        }
-    }
 
     @Test func legacyOpenSSL() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-cipher", "ALL:@SECLEVEL=0"]) { server in

@@ -10,6 +10,8 @@ public struct GatewayRuntime: Sendable {
     public let configuration: GatewayConfiguration
     public let policy: PolicyEngine
     public let contexts: TLSContextSet
+    /// The client check's simulated handshakes against these contexts.
+    public let simulations = HandshakeSimulator.Cache()
     /// Counts reloads: 1 for the configuration the gateway started with.
     public let generation: Int
 

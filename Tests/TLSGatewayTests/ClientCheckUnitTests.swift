@@ -101,6 +101,30 @@ struct ClientCheckUnitTests {
         #expect(accepted == [self.tls13, CipherSuite(0xC02F)])
     }
 
+    @Test("simulation cache: hellos that differ only per connection share an entry; a different suite list does not")
+    func simulationCache() throws {
+        let cert = try TestCertificate.rsa()
+        let config = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(cert.certPath).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: cert.keyPath, format: .pem)))
+        let context = try NIOSSLContext(configuration: config)
+        let cache = HandshakeSimulator.Cache()
+        // ClientHelloBuilder makes a fresh random and fresh key shares each time.
+        let a = ClientHelloBuilder(version: .tls13, cipherSuites: [tls13, CipherSuite(0x0A0A)]).build()
+        let b = ClientHelloBuilder(version: .tls13, cipherSuites: [tls13, CipherSuite(0x1A1A)]).build()
+        #expect(a.random != b.random)
+        #expect(HandshakeSimulator.Cache.key(a, recordVersion: .tls10, context: context)
+                == HandshakeSimulator.Cache.key(b, recordVersion: .tls10, context: context))
+        let first = HandshakeSimulator.run(a, recordVersion: .tls10, context: context, cache: cache)
+        let second = HandshakeSimulator.run(b, recordVersion: .tls10, context: context, cache: cache)
+        #expect(first == second)
+        #expect(first.isAccepted)
+        #expect(cache.count == 1)
+        let other = ClientHelloBuilder(version: .tls12, cipherSuites: [aes]).build()
+        _ = HandshakeSimulator.run(other, recordVersion: .tls10, context: context, cache: cache)
+        #expect(cache.count == 2)
+    }
+
     @Test("history: last hello per address, bounded, forgotten after the TTL")
     func history() throws {
         let hello = ClientHelloBuilder(version: .tls12, cipherSuites: [aes]).build()

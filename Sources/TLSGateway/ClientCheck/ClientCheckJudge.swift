@@ -40,7 +40,8 @@ struct ClientCheckJudge {
         var perSuite: [CipherSuite: String] = [:]
         let real = o.hello.cipherSuites.filter { !$0.isGREASE && !$0.isSCSV }
         if let context {
-            let accepted = Self.acceptedSuites(o.hello, recordVersion: o.flight.recordVersion, context: context)
+            let accepted = Self.acceptedSuites(o.hello, recordVersion: o.flight.recordVersion, context: context,
+                                               cache: runtime.simulations)
             for suite in real { perSuite[suite] = accepted.contains(suite) ? "accepted" : "not accepted" }
         } else {
             for suite in real { perSuite[suite] = "not accepted (\(o.maxOfferedVersion.displayName) is refused)" }
@@ -69,7 +70,7 @@ struct ClientCheckJudge {
         }
         let floor: TLSContextSet.Floor = d.action == .legacy ? .legacy : .strict(minimum)
         let context = runtime.contexts.context(serverName: host, prefersECDSA: o.hello.canVerifyECDSA, floor: floor)
-        switch HandshakeSimulator.run(o.hello, recordVersion: o.flight.recordVersion, context: context) {
+        switch HandshakeSimulator.run(o.hello, recordVersion: o.flight.recordVersion, context: context, cache: runtime.simulations) {
         case .refused(let alert, let reason):
             v.refusal = alert.map { "fatal \($0.name) alert" } ?? reason
             v.answer = "no — the server refuses this ClientHello (\(alert?.name ?? reason)): no cipher suite, group or "
@@ -102,14 +103,14 @@ struct ClientCheckJudge {
     /// without each chosen suite until the server refuses. A TLS 1.3 hello is then run as TLS 1.2
     /// (without supported_versions and key_share) for its TLS 1.2 suites.
     static func acceptedSuites(_ hello: ClientHello, recordVersion: ProtocolVersion, context: NIOSSLContext,
-                               limit: Int = 48) -> [CipherSuite] {
+                               cache: HandshakeSimulator.Cache? = nil, limit: Int = 48) -> [CipherSuite] {
         var accepted: [CipherSuite] = []
         var runs = 0
         func eliminate(_ start: ClientHello) {
             var h = start
             while runs < limit, h.cipherSuites.contains(where: { !$0.isGREASE && !$0.isSCSV }) {
                 runs += 1
-                guard case .accepted(_, let suite, _) = HandshakeSimulator.run(h, recordVersion: recordVersion, context: context),
+                guard case .accepted(_, let suite, _) = HandshakeSimulator.run(h, recordVersion: recordVersion, context: context, cache: cache),
                       h.cipherSuites.contains(suite) else { return }
                 if !accepted.contains(suite) { accepted.append(suite) }
                 h.cipherSuites.removeAll { $0 == suite }

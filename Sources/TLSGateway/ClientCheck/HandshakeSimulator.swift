@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOSSL
@@ -20,6 +21,61 @@ public enum HandshakeSimulator {
         case refused(alert: AlertDescription?, reason: String)
 
         public var isAccepted: Bool { if case .accepted = self { return true } else { return false } }
+    }
+
+    /// Outcomes already computed, per context and per hello with its per-connection values blanked
+    /// (random, session ID, key-share and PSK bytes): the server's choice of version and suite does
+    /// not depend on them, so a client type costs its simulations once. Bounded; it belongs to one
+    /// `GatewayRuntime`, so a reload (new contexts) starts a new one.
+    public final class Cache: Sendable {
+        private let entries = NIOLockedValueBox([Key: Outcome]())
+        let capacity: Int
+
+        struct Key: Hashable, Sendable {
+            var context: ObjectIdentifier
+            var hello: [UInt8]
+        }
+
+        public init(capacity: Int = 20_000) { self.capacity = capacity }
+
+        var count: Int { entries.withLockedValue { $0.count } }
+
+        func outcome(_ key: Key, compute: () -> Outcome) -> Outcome {
+            if let known = entries.withLockedValue({ $0[key] }) { return known }
+            let outcome = compute()
+            entries.withLockedValue { e in
+                if e.count >= capacity { e.removeAll(keepingCapacity: true) }
+                e[key] = outcome
+            }
+            return outcome
+        }
+
+        /// The hello's bytes with what differs per connection blanked.
+        static func key(_ hello: ClientHello, recordVersion: ProtocolVersion, context: NIOSSLContext) -> Key {
+            var h = hello
+            h.random = [UInt8](repeating: 0, count: h.random.count)
+            h.sessionID = []
+            // GREASE values (RFC 8701) change per connection and mean nothing to a server.
+            h.cipherSuites = h.cipherSuites.map { $0.isGREASE ? CipherSuite(0x0A0A) : $0 }
+            for i in h.extensions.indices where h.extensions[i].type.isGREASE { h.extensions[i].type = ExtensionType(0x0A0A) }
+            let perConnection: Set<ExtensionType> = [.keyShare, .preSharedKey, .padding, .sessionTicket]
+            for i in h.extensions.indices where perConnection.contains(h.extensions[i].type) {
+                h.extensions[i].data = h.extensions[i].type == .keyShare
+                    ? ((try? h.extensions.clientKeyShares()) ?? nil).map { shares in shares.flatMap { [UInt8($0.group.rawValue >> 8), UInt8($0.group.rawValue & 0xFF)] } } ?? []
+                    : []
+            }
+            var bytes = Array((h.isSSLv2Format ? h.sslv2Record() : h.records(recordVersion: recordVersion)).readableBytesView)
+            bytes.append(contentsOf: [recordVersion.major, recordVersion.minor])
+            return Key(context: ObjectIdentifier(context), hello: bytes)
+        }
+    }
+
+    /// `run`, through `cache` when one is given.
+    public static func run(_ hello: ClientHello, recordVersion: ProtocolVersion, context: NIOSSLContext, cache: Cache?) -> Outcome {
+        guard let cache else { return run(hello, recordVersion: recordVersion, context: context) }
+        return cache.outcome(Cache.key(hello, recordVersion: recordVersion, context: context)) {
+            run(hello, recordVersion: recordVersion, context: context)
+        }
     }
 
     /// Runs the hello through the context. `recordVersion` frames it as the client did.

@@ -15,11 +15,10 @@ final class ClientCheckLookupHandler: PlainHTTPResponder {
     func response(to head: HTTPRequestHead, context: ChannelHandlerContext) -> (head: HTTPResponseHead, body: String, keepAlive: Bool) {
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
         let keepAlive = head.isKeepAlive && !core.isDraining
-        let ttl = core.runtime.configuration.clientCheck?.historyTTL ?? .hours(1)
         let core = self.core
         let (responseHead, body) = ClientCheckHTTP.respond(
             method: head.method, uri: head.uri, prefix: "", version: head.version, keepAlive: keepAlive,
-            clientAddress: address, historyMinutes: Int(ttl.nanoseconds / 60_000_000_000)
+            clientAddress: address, historyMinutes: (core.runtime.configuration.clientCheck ?? .init()).historyMinutes
         ) {
             guard var observation = core.history?.last(from: address, now: core.clock.now()) else { return nil }
             observation.userAgent = observation.userAgent ?? head.headers.first(name: "user-agent")

@@ -26,7 +26,7 @@ public struct ClientCheckObservation: Sendable, Hashable {
     }
 
     public var hello: ClientHello { flight.hello }
-    public var maxOfferedVersion: ProtocolVersion { (try? hello.maxOfferedVersion()) ?? hello.legacyVersion }
+    public var maxOfferedVersion: ProtocolVersion { hello.bestOfferedVersion }
 }
 
 extension ClientCheckReport {
@@ -109,7 +109,7 @@ extension ClientCheckReport {
         self.namedGroups = groups.map {
             Group(id: $0.hexString, name: $0.isGREASE ? "GREASE" : $0.name, postQuantum: $0.isPostQuantum)
         }
-        self.signatureAlgorithms = sigalgs.map { Named(id: "0x" + String(format: "%04X", $0.rawValue), name: $0.isGREASE ? "GREASE" : $0.name) }
+        self.signatureAlgorithms = sigalgs.map { Named(id: $0.hexString, name: $0.isGREASE ? "GREASE" : $0.name) }
         self.alpn = (((try? exts.alpnProtocols()) ?? nil) ?? []).map { p in
             p.allSatisfy { $0 >= 0x20 && $0 < 0x7F } ? String(decoding: p, as: UTF8.self) : "0x" + p.map { String(format: "%02x", $0) }.joined()
         }
@@ -118,7 +118,7 @@ extension ClientCheckReport {
         self.scsv = SCSV(renegotiationInfo: suites.contains(.emptyRenegotiationInfoSCSV) || exts.contains(.renegotiationInfo),
                          fallback: suites.contains(.fallbackSCSV))
         self.extensions = exts.map {
-            Named(id: "0x" + String(format: "%04X", $0.type.rawValue), name: $0.type.isGREASE ? "GREASE" : $0.type.name)
+            Named(id: $0.type.hexString, name: $0.type.isGREASE ? "GREASE" : $0.type.name)
         }
         self.fingerprints = Fingerprints(
             ja3: fingerprint.ja3, ja3Text: fingerprint.ja3String, ja3n: fingerprint.ja3n, ja3nText: fingerprint.ja3nString,

@@ -37,6 +37,8 @@ public struct GatewayConfiguration: Sendable {
         public var historySize: Int
         /// How long a remembered ClientHello stays available to the lookup.
         public var historyTTL: TimeAmount
+        /// `historyTTL` in whole minutes, as the lookup's answers say it.
+        public var historyMinutes: Int { Int(historyTTL.nanoseconds / 60_000_000_000) }
         public init(path: String? = nil, policyHost: String? = nil, lookup: Listener? = nil, historySize: Int = 10_000,
                     historyTTL: TimeAmount = .hours(1)) {
             self.path = path

@@ -74,7 +74,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         let runtime = core.runtime
         state.flight = flight
         state.fingerprint = ClientFingerprint(flight.hello)
-        let maxOffered = (try? flight.hello.maxOfferedVersion()) ?? flight.hello.legacyVersion
+        let maxOffered = flight.hello.bestOfferedVersion
         let facts = ConnectionFacts(serverName: flight.hello.serverName, maxOfferedVersion: maxOffered, clientAddress: state.clientAddress)
         var decision = runtime.policy.decide(facts)
         if state.isClientCheckListener && maxOffered >= .tls10 {

@@ -308,11 +308,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// The client check's page or JSON about this very connection.
     private func answerClientCheck(_ head: HTTPRequestHead, prefix: String, context: ChannelHandlerContext) {
         let keepAlive = head.isKeepAlive && !core.isDraining
-        let ttl = runtime.configuration.clientCheck?.historyTTL ?? .hours(1)
         let (state, core, userAgent) = (self.state, self.core, head.headers.first(name: "user-agent"))
         let (responseHead, body) = ClientCheckHTTP.respond(
             method: head.method, uri: head.uri, prefix: prefix, version: head.version, keepAlive: keepAlive,
-            clientAddress: state.clientAddress, historyMinutes: Int(ttl.nanoseconds / 60_000_000_000)
+            clientAddress: state.clientAddress, historyMinutes: (runtime.configuration.clientCheck ?? .init()).historyMinutes
         ) {
             guard var observation = state.observation() else { return nil }
             observation.userAgent = userAgent
@@ -378,7 +377,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     private func notice() -> DeprecationNotice {
         let decision = state.decision!
-        let version = ((try? state.flight?.hello.maxOfferedVersion()) ?? nil) ?? .tls10
+        let version = state.flight?.hello.bestOfferedVersion ?? .tls10
         return DeprecationNotice(policy: decision.policy, clientVersion: version, serverName: state.serverName,
                                  rule: decision.rule, now: core.clock.now())
     }

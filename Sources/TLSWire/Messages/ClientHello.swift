@@ -112,6 +112,10 @@ public struct ClientHello: Hashable, Sendable {
         try offeredVersions().filter(\.isKnown).max() ?? legacyVersion
     }
 
+    /// `maxOfferedVersion()`, or legacy_version when supported_versions cannot be read: what a
+    /// server deciding on this hello goes by.
+    public var bestOfferedVersion: ProtocolVersion { (try? maxOfferedVersion()) ?? legacyVersion }
+
     public var serverName: String? { (try? extensions.serverName()).flatMap { $0 } }
 
     // MARK: Serialising

@@ -30,7 +30,9 @@ public struct ExtensionType: RawRepresentable, Hashable, Sendable, Comparable, C
     public static let renegotiationInfo = ExtensionType(0xFF01)
 
     public var isGREASE: Bool { isGREASEValue(rawValue) }
-    public var name: String { Self.names[rawValue] ?? "0x" + hex4(rawValue).uppercased() }
+    public var name: String { Self.names[rawValue] ?? hexString }
+    /// `0x0033` form.
+    public var hexString: String { "0x" + hex4(rawValue).uppercased() }
     public var description: String { name }
 
     static let names: [UInt16: String] = [

@@ -98,8 +98,10 @@ public struct SignatureScheme: RawRepresentable, Hashable, Sendable, Comparable,
         let hashes = [0: "none", 1: "md5", 2: "sha1", 3: "sha224", 4: "sha256", 5: "sha384", 6: "sha512", 8: "intrinsic"]
         let sigs = [0: "anonymous", 1: "rsa", 2: "dsa", 3: "ecdsa"]
         if let h = hashes[Int(rawValue >> 8)], let s = sigs[Int(rawValue & 0xFF)] { return "\(s)_\(h)" }
-        return "0x" + hex4(rawValue).uppercased()
+        return hexString
     }
+    /// `0x0804` form.
+    public var hexString: String { "0x" + hex4(rawValue).uppercased() }
     public var description: String { name }
     public var isGREASE: Bool { isGREASEValue(rawValue) }
 

@@ -17,6 +17,15 @@ enum HandshakeAction<Result: Sendable>: Sendable {
     case finish(send: ByteBuffer?, Result)
 }
 
+/// What every client result says, for the driver's caller: how far the server got, and the error.
+protocol HandshakeOutcome: Sendable {
+    var serverHello: ServerHello? { get }
+    var error: TLSClientError? { get }
+}
+
+extension TLS12HandshakeResult: HandshakeOutcome {}
+extension TLS13HandshakeResult: HandshakeOutcome {}
+
 /// The protocol logic of one of our clients (TLS 1.2, TLS 1.3): bytes in, actions out, no I/O.
 protocol HandshakeStateMachine: Sendable {
     associatedtype Result: Sendable

@@ -14,21 +14,26 @@ extension ProbeSession {
         var clientRenegotiation: Finding
     }
 
-    /// One connection of our TLS 1.2 client under both caps; one retry when it could not connect.
-    func handshake12(_ configuration: TLS12ClientStateMachine.Configuration) async -> TLS12HandshakeResult {
+    /// One connection of one of our clients under both caps; one retry when it could not connect.
+    func runClient<Machine: HandshakeStateMachine>(_ machine: Machine) async -> Machine.Result
+    where Machine.Result: HandshakeOutcome {
         let client = HandshakeClient(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
         var attempt = 0
         while true {
             let result = await scanner.global.withPermit {
                 await self.perHost.withPermit {
                     self.counter.withLockedValue { $0 += 1 }
-                    return await client.run(self.address, configuration)
+                    return await client.run(self.address, machine)
                 }
             }
             guard result.error?.code == .connection, result.serverHello == nil, attempt < options.retries else { return result }
             attempt += 1
             try? await Task.sleep(for: .milliseconds(100 * attempt))
         }
+    }
+
+    func handshake12(_ configuration: TLS12ClientStateMachine.Configuration) async -> TLS12HandshakeResult {
+        await runClient(TLS12ClientStateMachine(configuration))
     }
 
     func tls12Checks(_ protocols: [ProtocolResult]) async -> TLS12Checks {

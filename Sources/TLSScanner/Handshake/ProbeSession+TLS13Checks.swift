@@ -15,21 +15,8 @@ extension ProbeSession {
         var chain: [[UInt8]]?
     }
 
-    /// One connection of our TLS 1.3 client under both caps; one retry when it could not connect.
     func handshake13(_ configuration: TLS13ClientStateMachine.Configuration) async -> TLS13HandshakeResult {
-        let client = HandshakeClient(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
-        var attempt = 0
-        while true {
-            let result = await scanner.global.withPermit {
-                await self.perHost.withPermit {
-                    self.counter.withLockedValue { $0 += 1 }
-                    return await client.run(self.address, TLS13ClientStateMachine(configuration))
-                }
-            }
-            guard result.error?.code == .connection, result.serverHello == nil, attempt < options.retries else { return result }
-            attempt += 1
-            try? await Task.sleep(for: .milliseconds(100 * attempt))
-        }
+        await runClient(TLS13ClientStateMachine(configuration))
     }
 
     /// What the 0-RTT probe sends: nothing that changes state if replayed. The HTTP/2 connection

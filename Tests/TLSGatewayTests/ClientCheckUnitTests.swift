@@ -13,6 +13,16 @@ struct ClientCheckUnitTests {
     let aes = CipherSuite(0x002F)  // TLS_RSA_WITH_AES_128_CBC_SHA
     let tls13 = CipherSuite(0x1301)
 
+    /// A swift-nio-ssl server context on the test RSA certificate (BoringSSL's defaults otherwise).
+    static func serverContext(minimum: TLSVersion? = nil) throws -> NIOSSLContext {
+        let cert = try TestCertificate.rsa()
+        var config = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(cert.certPath).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: cert.keyPath, format: .pem)))
+        if let minimum { config.minimumTLSVersion = minimum }
+        return try NIOSSLContext(configuration: config)
+    }
+
     @Test("insecure reasons: 3DES only when something real follows it; RC4, NULL, anon, export, FIPS; SCSV and GREASE none")
     func insecureReasons() {
         let flagged = HowsMySSLRules.insecureReasons([tdes, aes])
@@ -70,12 +80,7 @@ struct ClientCheckUnitTests {
 
     @Test("simulator: a TLS 1.2-minimum context refuses a TLS 1.0 hello with protocol_version, picks a suite for TLS 1.2, handshake_failure for RC4 only")
     func simulator() throws {
-        let cert = try TestCertificate.rsa()
-        var config = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(cert.certPath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: cert.keyPath, format: .pem)))
-        config.minimumTLSVersion = .tlsv12
-        let context = try NIOSSLContext(configuration: config)
+        let context = try Self.serverContext(minimum: .tlsv12)
 
         let old = ClientHelloBuilder(version: .tls10, cipherSuites: [CipherSuite(0xC013), aes]).build()
         guard case .refused(let alert, _) = HandshakeSimulator.run(old, recordVersion: .tls10, context: context) else {
@@ -103,11 +108,7 @@ struct ClientCheckUnitTests {
 
     @Test("simulation cache: hellos that differ only per connection share an entry; a different suite list does not")
     func simulationCache() throws {
-        let cert = try TestCertificate.rsa()
-        let config = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(cert.certPath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: cert.keyPath, format: .pem)))
-        let context = try NIOSSLContext(configuration: config)
+        let context = try Self.serverContext()
         let cache = HandshakeSimulator.Cache()
         // ClientHelloBuilder makes a fresh random and fresh key shares each time.
         let a = ClientHelloBuilder(version: .tls13, cipherSuites: [tls13, CipherSuite(0x0A0A)]).build()

@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The deprecation gateway: ClientHello sniffer, policy engine, TLS termination,
@@ -144,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TLSTelemetryTests",
-            dependencies: ["TLSTelemetry"]
+            dependencies: ["TLSTelemetry", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TLSGatewayTests",
@@ -161,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TLSGuardCLITests",
-            dependencies: ["TLSDemo", "TestSupport"]
+            dependencies: ["TLSDemo", "TLSTelemetry", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -158,6 +158,9 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// Waits until every record queued so far is in the database (on SIGHUP, and for tests).
+    public func flushRecords() async { await core.telemetry?.flush() }
+
     /// Reloads the file the configuration came from.
     public func reload() throws(GatewayConfigError) {
         guard let path = core.runtime.configuration.sourcePath else {
@@ -196,9 +199,7 @@ public final class Gateway: Sendable {
         for channel in core.openConnections { try? await channel.close() }
         core.pools.closeAll()
         try? await admin?.close()
-        if let telemetry = core.telemetry {
-            await Task.detached { telemetry.close() }.value
-        }
+        await core.telemetry?.close()
         core.logger.info("gateway stopped")
     }
 }

@@ -1,4 +1,6 @@
+import NIOConcurrencyHelpers
 import Prometheus
+import TLSTelemetry
 
 /// The gateway's Prometheus metrics, in a registry of its own (so several gateways in one test
 /// process do not share counters). Served by the admin listener at `/metrics`.
@@ -6,8 +8,13 @@ public final class GatewayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let upstreamLatency: DurationHistogram
     private let openConnections: Gauge
-    private let droppedRecords: Gauge
     private let queuedRecords: Gauge
+    private let writtenRecords: Counter
+    private let droppedRecords: Counter
+    private let failedRecords: Counter
+    private let recordsHealthy: Gauge
+    /// The writer's counts at the last scrape: its counters only grow, so each scrape adds the difference.
+    private let lastRecordCounts = NIOLockedValueBox(TelemetryWriter.Counts())
 
     public init() {
         upstreamLatency = registry.makeDurationHistogram(
@@ -19,12 +26,21 @@ public final class GatewayMetrics: Sendable {
         openConnections = registry.makeGauge(
             descriptor: .init(namespace: "tlsguard", metricName: "open_connections", unitName: "",
                               helpText: "Client connections open now"), labels: [])
-        droppedRecords = registry.makeGauge(
-            descriptor: .init(namespace: "tlsguard", metricName: "records_dropped", unitName: "total",
-                              helpText: "Records dropped because the write queue was full"), labels: [])
         queuedRecords = registry.makeGauge(
             descriptor: .init(namespace: "tlsguard", metricName: "records_queued", unitName: "",
                               helpText: "Records waiting to be written"), labels: [])
+        writtenRecords = registry.makeCounter(
+            descriptor: .init(namespace: "tlsguard", metricName: "records_written", unitName: "total",
+                              helpText: "Records written to the record database"), labels: [])
+        droppedRecords = registry.makeCounter(
+            descriptor: .init(namespace: "tlsguard", metricName: "records_dropped", unitName: "total",
+                              helpText: "Records dropped because the write queue was full"), labels: [])
+        failedRecords = registry.makeCounter(
+            descriptor: .init(namespace: "tlsguard", metricName: "records_failed", unitName: "total",
+                              helpText: "Records whose batch could not be written after retries"), labels: [])
+        recordsHealthy = registry.makeGauge(
+            descriptor: .init(namespace: "tlsguard", metricName: "records_writer_healthy", unitName: "",
+                              helpText: "1 while the record writer keeps up, 0 when it is stalled or failing"), labels: [])
     }
 
     /// One finished handshake decision: `version` is the negotiated version, or the client's best
@@ -76,10 +92,17 @@ public final class GatewayMetrics: Sendable {
     func connectionOpened() { openConnections.increment() }
     func connectionClosed() { openConnections.decrement() }
 
-    /// Refreshes the record-queue gauges (before a scrape).
-    func updateRecords(dropped: Int, queued: Int) {
-        droppedRecords.set(Double(dropped))
-        queuedRecords.set(Double(queued))
+    /// Refreshes the record metrics from the writer (before a scrape).
+    func updateRecords(_ counts: TelemetryWriter.Counts, healthy: Bool) {
+        let last = lastRecordCounts.withLockedValue { last -> TelemetryWriter.Counts in
+            defer { last = counts }
+            return last
+        }
+        queuedRecords.set(Int64(counts.queued))
+        writtenRecords.increment(by: Int64(max(0, counts.written - last.written)))
+        droppedRecords.increment(by: Int64(max(0, counts.dropped - last.dropped)))
+        failedRecords.increment(by: Int64(max(0, counts.failed - last.failed)))
+        recordsHealthy.set(Int64(healthy ? 1 : 0))
     }
 
     /// The Prometheus text exposition.

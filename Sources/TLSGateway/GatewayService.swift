@@ -15,6 +15,8 @@ public struct GatewayService: Service {
         // SIGHUP until graceful shutdown ends the sequence.
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             try? gateway.reload()
+            // A reload is the moment an operator looks at the records: everything so far is in.
+            await gateway.flushRecords()
         }
         await gateway.shutdown()
     }

@@ -73,38 +73,46 @@ public final class TelemetryStore: Sendable {
         return migrator
     }
 
-    /// Inserts records in one transaction.
+    /// Inserts records in one transaction, on the caller's thread.
     public func insert(connections: [ConnectionRecord], requests: [RequestRecord]) throws {
-        try writer.write { db in
-            // Cached statements: compiled once per connection, not once per row.
-            for c in connections {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT OR REPLACE INTO connection (id, time, listener, client_address, client_port, server_name,
-                          offered_versions, max_offered_version, record_version, negotiated_version, cipher_suite,
-                          ja3, ja4, alpn_offered, alpn_negotiated, outcome, rule, mode, detail)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(
-                    arguments: [
-                        c.id, c.time, c.listener, c.clientAddress, c.clientPort, c.serverName, c.offeredVersions,
-                        c.maxOfferedVersion, c.recordVersion, c.negotiatedVersion, c.cipherSuite, c.ja3, c.ja4,
-                        c.alpnOffered, c.alpnNegotiated, c.outcome, c.rule, c.mode, c.detail,
-                    ])
-            }
-            for r in requests {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,
-                          upstream_latency_ms, outcome, rule)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(
-                    arguments: [
-                        r.connectionID, r.time, r.method, r.host, r.path, r.status, r.userAgent, r.apiKey,
-                        r.upstreamLatencyMs, r.outcome, r.rule,
-                    ])
-            }
+        try writer.write { db in try Self.insert(connections, requests, into: db) }
+    }
+
+    /// Inserts records in one transaction without blocking the caller (GRDB's async write): what
+    /// `TelemetryWriter` uses.
+    public func write(connections: [ConnectionRecord], requests: [RequestRecord]) async throws {
+        try await writer.write { db in try Self.insert(connections, requests, into: db) }
+    }
+
+    private static func insert(_ connections: [ConnectionRecord], _ requests: [RequestRecord], into db: Database) throws {
+        // Cached statements: compiled once per connection, not once per row.
+        for c in connections {
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO connection (id, time, listener, client_address, client_port, server_name,
+                      offered_versions, max_offered_version, record_version, negotiated_version, cipher_suite,
+                      ja3, ja4, alpn_offered, alpn_negotiated, outcome, rule, mode, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(
+                arguments: [
+                    c.id, c.time, c.listener, c.clientAddress, c.clientPort, c.serverName, c.offeredVersions,
+                    c.maxOfferedVersion, c.recordVersion, c.negotiatedVersion, c.cipherSuite, c.ja3, c.ja4,
+                    c.alpnOffered, c.alpnNegotiated, c.outcome, c.rule, c.mode, c.detail,
+                ])
+        }
+        for r in requests {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,
+                      upstream_latency_ms, outcome, rule)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(
+                arguments: [
+                    r.connectionID, r.time, r.method, r.host, r.path, r.status, r.userAgent, r.apiKey,
+                    r.upstreamLatencyMs, r.outcome, r.rule,
+                ])
         }
     }
 

@@ -1,12 +1,18 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
-/// Batches records into the store on its own thread, so no event loop ever waits for SQLite.
+/// Batches records into the store from one task, so no event loop ever waits for SQLite.
 ///
-/// `record(_:)` never blocks: it appends to a bounded queue, and when the queue is full the record
-/// is dropped and counted (`droppedCount`) — a stalled disk must not stall handshakes. The writer
-/// thread takes whatever is queued (up to `batchSize`) and writes it in one transaction; `close()`
-/// writes everything still queued before it returns.
+/// `record(_:)` never blocks: it appends to a bounded buffer and wakes the writer task through an
+/// `AsyncStream`; when the buffer is full the record is dropped and counted — a stalled disk must
+/// not stall handshakes. The writer task takes everything buffered, writes it in transactions of at
+/// most `batchSize` rows with GRDB's async writes (retrying a failed batch before counting it
+/// failed), and waits for the next wake-up. The stream holds at most one pending wake-up and every
+/// append yields one after it is buffered, so the task cannot sleep while records wait: that is
+/// what replaced the hand-made thread and condition variable, which parked with a full queue in
+/// release builds. `flush()` returns once everything recorded before it is written; `close()`
+/// writes what is left and ends the task.
 public final class TelemetryWriter: Sendable {
     /// One thing to write.
     public enum Item: Sendable {
@@ -14,98 +20,192 @@ public final class TelemetryWriter: Sendable {
         case request(RequestRecord)
     }
 
-    private struct State {
-        var queue: [Item] = []
-        var dropped = 0
-        var written = 0
-        var failedBatches = 0
-        var inFlight = false
+    /// What happened to the records given to `record(_:)` so far.
+    public struct Counts: Sendable, Hashable {
+        /// Accepted and not yet written (or failed).
+        public var queued = 0
+        public var written = 0
+        /// Refused because the buffer was full or the writer was closed.
+        public var dropped = 0
+        /// Accepted, but their batch could not be written (after retries).
+        public var failed = 0
+
+        public init(queued: Int = 0, written: Int = 0, dropped: Int = 0, failed: Int = 0) {
+            self.queued = queued
+            self.written = written
+            self.dropped = dropped
+            self.failed = failed
+        }
+    }
+
+    /// Whether the writer is keeping up: what `/healthz` reports.
+    public enum Health: Sendable, Hashable {
+        case ok
+        /// Records have been waiting longer than `stallAfter` with no batch written.
+        case stalled(seconds: Double)
+        /// The last batch could not be written.
+        case failing(String)
+        /// `close()` was called.
+        case closed
+
+        public var isHealthy: Bool { self == .ok }
+    }
+
+    private enum Entry: Sendable {
+        case item(Item)
+        case flush(CheckedContinuation<Void, Never>)
+    }
+
+    private struct State: Sendable {
+        var buffer: [Entry] = []
+        var counts = Counts()
+        /// Since when records have waited without a batch being written (nil: none waiting).
+        var waitingSince: ContinuousClock.Instant?
+        var lastError: String?
+        var consecutiveFailures = 0
         var closing = false
-        var closed = false
+        /// The task has taken its last entries: flushes after this return at once.
+        var finished = false
     }
 
     public let store: TelemetryStore
     public let capacity: Int
     public let batchSize: Int
-    private let logger: Logger
-    // NSCondition guards `state`; `@unchecked Sendable` box because NSCondition is a class that
-    // Foundation does not mark Sendable on Linux, and all access goes through it.
-    private let box: ConditionBox<State>
-    private let finished = DispatchSemaphore(value: 0)
+    /// How long records may wait with no batch written before the writer counts as stalled.
+    public let stallAfter: Duration
+    private let state = NIOLockedValueBox(State())
+    private let wakeups: AsyncStream<Void>.Continuation
+    private let task: Task<Void, Never>
 
-    /// Starts the writer thread.
-    public init(store: TelemetryStore, capacity: Int = 10_000, batchSize: Int = 500, logger: Logger = Logger(label: "tlsguard.telemetry")) {
+    /// Starts the writer task.
+    public init(store: TelemetryStore, capacity: Int = 10_000, batchSize: Int = 500, stallAfter: Duration = .seconds(5),
+                retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
+                logger: Logger = Logger(label: "tlsguard.telemetry")) {
         self.store = store
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
-        self.logger = logger
-        self.box = ConditionBox(State())
-        let box = self.box
-        let finished = self.finished
-        let batchSize = self.batchSize
-        let thread = Thread {
-            Self.run(box: box, store: store, batchSize: batchSize, logger: logger)
-            finished.signal()
+        self.stallAfter = stallAfter
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wakeups = continuation
+        let loop = WriterLoop(store: store, state: state, batchSize: self.batchSize, retryDelays: retryDelays, logger: logger)
+        self.task = Task.detached {
+            for await _ in stream { await loop.drain(final: false) }
+            await loop.drain(final: true)
         }
-        thread.name = "tlsguard-telemetry"
-        thread.start()
     }
 
-    /// Queues a record; drops it (and counts it) when the queue is full or the writer is closed.
+    /// Queues a record; drops it (and counts it) when the buffer is full or the writer is closed.
     /// Returns whether it was queued.
     @discardableResult
     public func record(_ item: Item) -> Bool {
-        box.withLock { state, condition in
-            guard !state.closing, state.queue.count < capacity else {
-                state.dropped += 1
+        let capacity = self.capacity
+        let accepted = state.withLockedValue { s -> Bool in
+            guard !s.closing, s.counts.queued < capacity else {
+                s.counts.dropped += 1
                 return false
             }
-            state.queue.append(item)
-            condition.signal()
+            if s.counts.queued == 0 { s.waitingSince = .now }
+            s.counts.queued += 1
+            s.buffer.append(.item(item))
             return true
         }
+        // After the append: a wake-up yielded here is seen by a drain that starts after it.
+        if accepted { wakeups.yield() }
+        return accepted
     }
 
-    /// Records dropped because the queue was full (or the writer closed).
-    public var droppedCount: Int { box.withLock { s, _ in s.dropped } }
+    /// The counts now.
+    public var counts: Counts { state.withLockedValue { $0.counts } }
+    /// Records dropped because the buffer was full (or the writer closed).
+    public var droppedCount: Int { counts.dropped }
     /// Records written so far.
-    public var writtenCount: Int { box.withLock { s, _ in s.written } }
+    public var writtenCount: Int { counts.written }
     /// Records waiting to be written.
-    public var queuedCount: Int { box.withLock { s, _ in s.queue.count } }
+    public var queuedCount: Int { counts.queued }
+    /// Records whose batch could not be written.
+    public var failedCount: Int { counts.failed }
 
-    /// Waits until everything queued so far has been written (tests, shutdown). At most `timeout` seconds.
-    public func flush(timeout: TimeInterval = 10) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if box.withLock({ s, _ in (s.queue.isEmpty && !s.inFlight) || s.closed }) { return }
-            Thread.sleep(forTimeInterval: 0.005)
+    /// Whether records are being written.
+    public var health: Health {
+        let stallAfter = self.stallAfter
+        return state.withLockedValue { s in
+            if s.closing { return .closed }
+            if s.consecutiveFailures > 0 { return .failing(s.lastError ?? "a batch could not be written") }
+            if let since = s.waitingSince {
+                let waited = ContinuousClock.now - since
+                if waited > stallAfter {
+                    return .stalled(seconds: Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18)
+                }
+            }
+            return .ok
         }
     }
 
-    /// Stops accepting records, writes what is queued, and stops the thread. Idempotent.
-    public func close() {
-        let first = box.withLock { s, c -> Bool in
-            defer { s.closing = true; c.signal() }
+    /// Returns once every record queued before the call has been written (or has failed).
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queued = state.withLockedValue { s -> Bool in
+                guard !s.finished else { return false }
+                s.buffer.append(.flush(continuation))
+                return true
+            }
+            if queued { wakeups.yield() } else { continuation.resume() }
+        }
+    }
+
+    /// Stops accepting records, writes what is queued, and ends the task. Idempotent.
+    public func close() async {
+        let first = state.withLockedValue { s -> Bool in
+            defer { s.closing = true }
             return !s.closing
         }
-        if first { finished.wait() }
+        if first { wakeups.finish() }
+        await task.value
     }
 
-    private static func run(box: ConditionBox<State>, store: TelemetryStore, batchSize: Int, logger: Logger) {
-        while true {
-            let batch: [Item]? = box.withLock { s, c in
-                while s.queue.isEmpty && !s.closing { c.wait() }
-                if s.queue.isEmpty && s.closing {
-                    s.closed = true
-                    return nil
+    /// The writer task's side: takes buffered entries and writes them.
+    private struct WriterLoop: Sendable {
+        let store: TelemetryStore
+        let state: NIOLockedValueBox<State>
+        let batchSize: Int
+        let retryDelays: [Duration]
+        let logger: Logger
+
+        /// Writes until the buffer is empty; with `final`, marks the writer finished when it is.
+        func drain(final: Bool) async {
+            while true {
+                let taken = state.withLockedValue { s -> [Entry]? in
+                    guard !s.buffer.isEmpty else {
+                        if final { s.finished = true }
+                        return nil
+                    }
+                    defer { s.buffer.removeAll(keepingCapacity: true) }
+                    return s.buffer
                 }
-                let n = min(batchSize, s.queue.count)
-                let taken = Array(s.queue.prefix(n))
-                s.queue.removeFirst(n)
-                s.inFlight = true
-                return taken
+                guard let taken else { return }
+                var batch: [Item] = []
+                for entry in taken {
+                    switch entry {
+                    case .item(let item):
+                        batch.append(item)
+                        if batch.count >= batchSize {
+                            await write(batch)
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                    case .flush(let continuation):
+                        if !batch.isEmpty {
+                            await write(batch)
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                        continuation.resume()
+                    }
+                }
+                if !batch.isEmpty { await write(batch) }
             }
-            guard let batch else { return }
+        }
+
+        /// One transaction; retried after each of `retryDelays` before the batch counts as failed.
+        func write(_ batch: [Item]) async {
             var connections: [ConnectionRecord] = []
             var requests: [RequestRecord] = []
             for item in batch {
@@ -114,29 +214,39 @@ public final class TelemetryWriter: Sendable {
                 case .request(let r): requests.append(r)
                 }
             }
-            do {
-                try store.insert(connections: connections, requests: requests)
-                box.withLock { s, _ in s.written += batch.count; s.inFlight = false }
-            } catch {
-                logger.error("cannot write \(batch.count) records", metadata: ["error": "\(error)", "database": "\(store.path)"])
-                box.withLock { s, _ in s.failedBatches += 1; s.dropped += batch.count; s.inFlight = false }
+            var attempt = 0
+            while true {
+                do {
+                    try await store.write(connections: connections, requests: requests)
+                    settle(batch.count, error: nil)
+                    return
+                } catch {
+                    guard attempt < retryDelays.count else {
+                        logger.error("cannot write \(batch.count) records", metadata: ["error": "\(error)", "database": "\(store.path)"])
+                        settle(batch.count, error: "\(error)")
+                        return
+                    }
+                    logger.warning("cannot write \(batch.count) records; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)"])
+                    try? await Task.sleep(for: retryDelays[attempt])
+                    attempt += 1
+                }
             }
         }
-    }
-}
 
-/// A value guarded by an NSCondition.
-///
-/// `@unchecked Sendable`: every access to `value` happens inside `withLock`, under the condition's lock.
-final class ConditionBox<Value>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value, NSCondition) throws -> R) rethrows -> R {
-        condition.lock()
-        defer { condition.unlock() }
-        return try body(&value, condition)
+        private func settle(_ n: Int, error: String?) {
+            state.withLockedValue { s in
+                s.counts.queued -= n
+                if let error {
+                    s.counts.failed += n
+                    s.consecutiveFailures += 1
+                    s.lastError = error
+                } else {
+                    s.counts.written += n
+                    s.consecutiveFailures = 0
+                }
+                // Progress was made: whatever still waits, waits from now.
+                s.waitingSince = s.counts.queued > 0 ? .now : nil
+            }
+        }
     }
 }

@@ -363,7 +363,7 @@ struct ClientCheckServiceTests {
             let proxied = try TestHTTPS.curl(port: h.apiPort, path: "/tls-checkout")
             #expect(proxied.headers["x-upstream"] == "test")
             #expect(h.upstream?.requestCount == 1)
-            let requests = try h.requests()
+            let requests = try await h.requests()
             #expect(requests.filter { $0.outcome == "client-check" }.count == 3)
             let adminPort = try #require(h.adminPort)
             let metrics = try TestProcess.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(adminPort)/metrics"], timeout: 10)

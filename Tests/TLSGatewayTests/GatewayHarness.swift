@@ -77,15 +77,15 @@ final class GatewayHarness: Sendable {
     }
 
     /// Connection records written so far (waits for the writer first).
-    func connections() throws -> [ConnectionRecord] {
+    func connections() async throws -> [ConnectionRecord] {
         guard let telemetry = gateway.telemetry else { return [] }
-        telemetry.flush()
+        await telemetry.flush()
         return try telemetry.store.connections()
     }
 
-    func requests() throws -> [RequestRecord] {
+    func requests() async throws -> [RequestRecord] {
         guard let telemetry = gateway.telemetry else { return [] }
-        telemetry.flush()
+        await telemetry.flush()
         return try telemetry.store.requests()
     }
 
@@ -93,11 +93,11 @@ final class GatewayHarness: Sendable {
     /// outcome is known, which for a refused client can be a moment after the client exits.
     func waitForConnections(_ count: Int) async throws -> [ConnectionRecord] {
         for _ in 0..<100 {
-            let records = try connections()
+            let records = try await connections()
             if records.count >= count { return records }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        return try connections()
+        return try await connections()
     }
 }
 

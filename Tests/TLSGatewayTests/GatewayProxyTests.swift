@@ -22,7 +22,7 @@ struct GatewayProxyTests {
             let body = try #require(r.json())
             #expect(body["error"] as? String == "upstream_unavailable")
             #expect(body["upstream"] as? String == "127.0.0.1:\(port)")
-            let requests = try h.requests()
+            let requests = try await h.requests()
             #expect(requests.first?.status == 502)
             #expect(requests.first?.outcome == "upstream-unavailable")
         }
@@ -65,7 +65,7 @@ struct GatewayProxyTests {
             #expect(result.stdout.components(separatedBy: "\"method\":\"GET\"").count == 4)
             #expect(h.upstream!.connectionCount - before <= 1)
             let connections = try await h.waitForConnections(3)
-            let requests = try h.requests()
+            let requests = try await h.requests()
             #expect(connections.count == 3)
             #expect(requests.filter { $0.connectionID == connections[2].id }.map(\.path) == ["/a", "/b", "/c"])
         }
@@ -160,7 +160,7 @@ struct GatewayProxyTests {
             try await Task.sleep(nanoseconds: 4_500_000_000)
             #expect(!client.isActive, "closed after the idle timeout")
             #expect(!stalled.isActive, "a stalled upload is closed too")
-            #expect(try h.requests().last?.outcome == "client-stalled")
+            #expect(try await h.requests().last?.outcome == "client-stalled")
             let records = try await h.waitForConnections(4)
             #expect(records.map(\.rule) == ["sniffer.timeout", "default.minimumVersion", "default.minimumVersion", "default.minimumVersion"])
             #expect(records.map(\.outcome) == ["abandoned", "abandoned", "accepted", "accepted"])

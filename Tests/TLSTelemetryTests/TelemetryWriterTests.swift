@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import TLSTelemetry
 
@@ -33,11 +34,11 @@ struct TelemetryWriterTests {
     }
 
     @Test("the writer batches off the caller's thread and close() flushes everything")
-    func batchesAndFlushes() throws {
+    func batchesAndFlushes() async throws {
         let store = try TelemetryStore(path: temporaryPath())
         let writer = TelemetryWriter(store: store, capacity: 10_000, batchSize: 64)
         for n in 0..<1000 { #expect(writer.record(.connection(connection(n)))) }
-        writer.close()
+        await writer.close()
         #expect(try store.connections().count == 1000)
         #expect(writer.writtenCount == 1000)
         #expect(writer.droppedCount == 0)
@@ -45,15 +46,87 @@ struct TelemetryWriterTests {
     }
 
     @Test("a full queue drops and counts instead of blocking")
-    func dropsWhenFull() throws {
+    func dropsWhenFull() async throws {
         let store = try TelemetryStore(path: temporaryPath())
         let writer = TelemetryWriter(store: store, capacity: 10, batchSize: 1)
         var accepted = 0
         for n in 0..<5000 where writer.record(.connection(connection(n))) { accepted += 1 }
-        writer.close()
+        await writer.close()
         #expect(writer.droppedCount == 5000 - accepted)
         #expect(writer.droppedCount > 0)
         #expect(try store.connections().count == accepted)
+    }
+
+    @Test("records from many tasks are all written, and flush() waits for them while the writer runs")
+    func concurrentProducersAndFlush() async throws {
+        let store = try TelemetryStore(path: temporaryPath())
+        let writer = TelemetryWriter(store: store, capacity: 100_000, batchSize: 50)
+        await withTaskGroup(of: Void.self) { group in
+            for t in 0..<8 {
+                group.addTask { for n in 0..<500 { writer.record(.connection(self.connection(t * 1000 + n))) } }
+            }
+        }
+        await writer.flush()
+        #expect(try store.connections().count == 4000)
+        #expect(writer.counts == TelemetryWriter.Counts(queued: 0, written: 4000, dropped: 0, failed: 0))
+        #expect(writer.health == .ok)
+        // Nothing is left parked: a record after an idle moment lands too.
+        try await Task.sleep(for: .milliseconds(50))
+        writer.record(.connection(connection(99_999)))
+        await writer.flush()
+        #expect(try store.connections().count == 4001)
+        await writer.close()
+        #expect(writer.health == .closed)
+        await writer.flush() // returns at once after close
+    }
+
+    @Test("a batch that cannot be written is retried, then counted as failed, and the writer reports failing")
+    func failingWrites() async throws {
+        let path = temporaryPath()
+        let store = try TelemetryStore(path: path)
+        // Another connection drops the table: every insert now fails.
+        try DatabaseQueue(path: path).inDatabase { try $0.execute(sql: "DROP TABLE connection") }
+        let writer = TelemetryWriter(store: store, batchSize: 10, retryDelays: [.milliseconds(1), .milliseconds(1)])
+        for n in 0..<25 { writer.record(.connection(connection(n))) }
+        await writer.flush()
+        #expect(writer.counts == TelemetryWriter.Counts(queued: 0, written: 0, dropped: 0, failed: 25))
+        guard case .failing(let why) = writer.health else {
+            Issue.record("health is \(writer.health), not failing")
+            return
+        }
+        #expect(why.contains("connection"))
+        await writer.close()
+    }
+
+    @Test("records waiting on a locked database make the writer stalled, and land once the lock is gone")
+    func stalledWhileLocked() async throws {
+        let path = temporaryPath()
+        let store = try TelemetryStore(path: path)
+        let writer = TelemetryWriter(store: store, stallAfter: .milliseconds(200))
+        let blocker = try DatabaseQueue(path: path)
+        let locked = AsyncStream<Void>.makeStream()
+        // Holds the write lock for 1.5 s (the store waits up to 5 s for it).
+        let holder = Task.detached {
+            try blocker.inDatabase { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                locked.continuation.yield()
+                Thread.sleep(forTimeInterval: 1.5)
+                try db.execute(sql: "COMMIT")
+            }
+        }
+        for await _ in locked.stream { break }
+        writer.record(.connection(connection(1)))
+        try await Task.sleep(for: .milliseconds(600))
+        guard case .stalled = writer.health else {
+            Issue.record("health is \(writer.health), not stalled")
+            try await holder.value
+            return
+        }
+        try await holder.value
+        await writer.flush()
+        #expect(writer.health == .ok)
+        #expect(try store.connections().count == 1)
+        await writer.close()
     }
 
     @Test("an unusable path is a TelemetryError naming it")

@@ -94,6 +94,22 @@ enum TestSocket {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Connects to 127.0.0.1:`port`, sends `bytes`, reads until the peer closes (at most
+    /// `timeout` seconds) and closes: a client that is not TLS, for the gateway's records.
+    static func sendAndClose(port: Int, _ bytes: [UInt8], timeout: TimeInterval = 2) throws {
+        let fd = try makeSocket()
+        defer { close(fd) }
+        var address = loopbackAddress(port: port)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw TestSupportError.socket("connect(): \(String(cString: strerror(errno)))") }
+        sendAll(fd, bytes)
+        setReceiveTimeout(fd, seconds: timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while buffer.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) > 0 {}
+    }
+
     /// Writes all of `bytes` (best effort: stops on error).
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0

@@ -120,7 +120,7 @@ public enum Grader {
         // A- warnings.
         if vulnerable("secure_renegotiation") { warnings.append("secure renegotiation (RFC 5746) is not supported") }
 
-        for f in t.weaknesses where f.check.status == .error || f.check.status == .notRun {
+        for f in t.weaknesses where [.error, .notRun, .notEvaluated].contains(f.check.status) {
             notEvaluated.append("\(f.title): \(f.check.reason ?? "did not run")")
         }
         for p in t.protocols where p.check.status == .error { notEvaluated.append("\(p.version): \(p.check.reason ?? "error")") }

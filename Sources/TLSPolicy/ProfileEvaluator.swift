@@ -144,7 +144,7 @@ public enum ProfileEvaluator {
             switch f.check.status {
             case .completed: if f.vulnerable == true { found.append(f.title) }
             case .notApplicable: break
-            case .error, .notRun: unknown.append("\(f.title): \(f.check.reason ?? "")")
+            case .error, .notRun, .notEvaluated: unknown.append("\(f.title): \(f.check.reason ?? "")")
             }
         }
         if !found.isEmpty { return (.fail, "vulnerable: \(list(found))") }

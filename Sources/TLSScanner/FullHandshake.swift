@@ -154,11 +154,30 @@ final class FullHandshakeHandler: ChannelInboundHandler, @unchecked Sendable {
 }
 
 func describeTLSError(_ error: Error) -> String {
-    if let e = error as? NIOSSLError {
-        switch e {
-        case .handshakeFailed(let inner): return "\(inner)".replacingOccurrences(of: "\n", with: " ")
-        default: return "\(e)"
-        }
+    let text: String
+    if let e = error as? NIOSSLError, case .handshakeFailed(let inner) = e {
+        text = "\(inner)"
+    } else if error is NIOSSLError || error is BoringSSLError {
+        text = "\(error)"
+    } else {
+        return describeConnectError(error)
     }
-    return describeConnectError(error)
+    // BoringSSL's error queue reads "[Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:
+    // WRONG_VERSION_NUMBER at /…/.build/checkouts/swift-nio-ssl/…/handshake.cc:393]": the reason
+    // codes are what a user can act on; the build path of our library is not theirs.
+    var reasons: [String] = []
+    for match in text.matches(of: /error:[0-9A-Fa-f]+:[^:\]]*:[^:\]]*:([A-Z0-9_]+)/) {
+        let reason = match.output.1.lowercased().replacingOccurrences(of: "_", with: " ")
+        if !reasons.contains(reason) { reasons.append(reason) }
+    }
+    if !reasons.isEmpty { return reasons.joined(separator: ", ") }
+    return safeLine(text)
+}
+
+/// One line of a message that may carry a library's build paths or a peer's bytes: source
+/// locations removed, control characters (CR, LF, escapes) turned into spaces.
+func safeLine(_ text: String) -> String {
+    var t = text.replacing(/\ at \/[^ \]]+:[0-9]+/, with: "")
+    t = String(t.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
+    return t.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
 }

@@ -228,36 +228,63 @@ final class ProbeSession: Sendable {
     }
 
     /// What a probe's outcome means for "does the server accept version v with one of `offered`".
+    ///
+    /// Only an answer the scanner understood is a refusal: an alert, a close or reset before any
+    /// byte, or a ServerHello for a lower version. A timeout, a close mid-record, bytes that are not
+    /// TLS, a malformed message, a version above the one asked for or a suite that was never offered
+    /// are failures: the version's result is an error, never "not offered".
     func classify(_ outcome: ProbeOutcome, version v: ProtocolVersion, offered: [CipherSuite]) -> Answer {
+        if let sh = outcome.serverHello {
+            let negotiated = (try? sh.negotiatedVersion()) ?? sh.legacyVersion
+            guard offered.contains(sh.cipherSuite) else {
+                let note = "chose \(sh.cipherSuite.name) in \(negotiated.displayName), which the client did not offer"
+                Task { await anomalies.add(note) }
+                return .failed(note)
+            }
+            if let info = sh.cipherSuite.info, !info.allows(negotiated) {
+                let note = "chose \(sh.cipherSuite.name) in \(negotiated.displayName), where that suite does not exist"
+                Task { await anomalies.add(note) }
+                return .failed(note)
+            }
+            guard negotiated <= v else {
+                let note = "answered a \(v.displayName) hello with \(negotiated.displayName), a version it was not offered"
+                Task { await anomalies.add(note) }
+                return .failed(note)
+            }
+            // A lower version is how a server without v answers (RFC 8446 §4.1.3, RFC 5246 §E.1).
+            guard negotiated == v else { return .refused("server answered with \(negotiated.displayName)") }
+            return .accepted(sh.cipherSuite)
+        }
+        if let why = failure(outcome) { return .failed(why) }
+        switch outcome {
+        case .ioError(let why): return .refused(why)
+        default:
+            if let alert = outcome.flight?.alert { return .refused("alert \(alert.alertDescription)") }
+            return .refused("connection closed without an answer")
+        }
+    }
+
+    /// Why an outcome is no answer at all (nil when it is a ServerHello, an alert, an SSL 2.0
+    /// answer, or a close or reset before the first byte — the ways a server says no).
+    func failure(_ outcome: ProbeOutcome) -> String? {
         switch outcome {
         case .answered(let f), .closed(let f), .timedOut(let f):
-            if let sh = f.serverHello {
-                let negotiated = (try? sh.negotiatedVersion()) ?? sh.legacyVersion
-                guard negotiated == v else {
-                    if negotiated > v {
-                        let note = "answered a \(v.displayName) hello with \(negotiated.displayName)"
-                        Task { await anomalies.add(note) }
-                    }
-                    return .refused("server answered with \(negotiated.displayName)")
-                }
-                guard offered.contains(sh.cipherSuite) else {
-                    let note = "chose \(sh.cipherSuite.name) in \(v.displayName), which the client did not offer"
-                    Task { await anomalies.add(note) }
-                    return .refused(note)
-                }
-                return .accepted(sh.cipherSuite)
+            if f.serverHello != nil || f.alert != nil || f.sslv2ServerHello != nil || f.sslv2Error != nil { return nil }
+            if case .timedOut = outcome {
+                return f.bytesReceived == 0
+                    ? "no answer within \(seconds(options.readTimeout)) s"
+                    : "no complete answer within \(seconds(options.readTimeout)) s (\(f.bytesReceived) bytes, then silence)"
             }
-            if let alert = f.alert { return .refused("alert \(alert.alertDescription)") }
-            if case .timedOut = outcome { return .refused("no answer within \(seconds(options.readTimeout)) s") }
-            return .refused("connection closed without an answer")
-        case .ioError(let why):
-            return .refused(why)
+            if f.bytesReceived > 0 { return "the connection closed mid-answer after \(f.bytesReceived) bytes" }
+            return nil
+        case .ioError:
+            return nil
         case .notTLS(let bytes):
-            return .failed("not TLS: \(describeBytes(bytes))")
+            return "not TLS: \(describeBytes(bytes))"
         case .malformed(let error):
-            return .failed("malformed answer: \(error)")
+            return "malformed answer: \(error)"
         case .connectFailed(let why):
-            return .failed(why)
+            return why
         }
     }
 
@@ -317,6 +344,9 @@ final class ProbeSession: Sendable {
             }
             if let code = f.sslv2Error { return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: "SSL 2.0 error \(code)") }
             if let alert = f.alert { return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: "alert \(alert.alertDescription)") }
+            if case .timedOut = outcome, let why = failure(outcome) {
+                return ProtocolResult(version: .sslv2, check: .error(why), supported: nil)
+            }
             return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: "no SSL 2.0 answer")
         case .ioError(let why):
             return ProtocolResult(version: .sslv2, check: .completed, supported: false, refusal: why)
@@ -388,7 +418,7 @@ final class ProbeSession: Sendable {
             b.groups = remaining
             b.keyShareGroups = [] // the server must name its pick in a HelloRetryRequest
             let outcome = await probe(b.build(), stopAt: .serverHello)
-            if case .connectFailed(let why) = outcome { return GroupsResult(check: .error(why), groups: found.map(GroupResult.init)) }
+            if let why = failure(outcome) { return GroupsResult(check: .error(why), groups: found.map(GroupResult.init)) }
             guard let sh = outcome.serverHello, sh.isHelloRetryRequest,
                   let g = (try? sh.extensions.helloRetryRequestGroup()) ?? nil, remaining.contains(g) else { break }
             found.append(g)
@@ -404,7 +434,10 @@ final class ProbeSession: Sendable {
             var b = ClientHelloBuilder(version: v, cipherSuites: suites, serverName: target.sni)
             b.groups = remaining
             let outcome = await probe(b.build(), stopAt: .serverHelloDone)
-            if case .connectFailed(let why) = outcome { return GroupsResult(check: .error(why), groups: found.map(GroupResult.init)) }
+            if let why = failure(outcome) { return GroupsResult(check: .error(why), groups: found.map(GroupResult.init)) }
+            if case .timedOut(let f) = outcome, !f.serverHelloDone {
+                return GroupsResult(check: .error("the server's flight stopped before ServerHelloDone"), groups: found.map(GroupResult.init))
+            }
             guard let flight = outcome.flight, flight.serverHello != nil,
                   case .ecdhe(let g, _)? = try? flight.serverKeyExchange(), remaining.contains(g) else { break }
             found.append(g)

@@ -165,7 +165,7 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
                 finish(.malformed(error), context: context)
             }
         } catch {
-            finish(.ioError("\(error)"), context: context)
+            finish(.ioError(safeLine("\(error)")), context: context)
         }
     }
 
@@ -254,7 +254,7 @@ func describeConnectError(_ error: Error) -> String {
         case ENETUNREACH: return "network unreachable"
         case ETIMEDOUT: return "connection timed out"
         case EPIPE: return "connection closed by peer"
-        default: return e.description
+        default: return safeLine(e.description)
         }
     }
     if error is ChannelError, case ChannelError.connectTimeout(let t) = error as! ChannelError {
@@ -264,5 +264,5 @@ func describeConnectError(_ error: Error) -> String {
         if let first = e.connectionErrors.first { return describeConnectError(first.error) }
         if e.dnsAError != nil || e.dnsAAAAError != nil { return "cannot resolve host '\(e.host)'" }
     }
-    return "\(error)"
+    return safeLine("\(error)")
 }

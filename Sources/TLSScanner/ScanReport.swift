@@ -5,7 +5,7 @@ import TLSWire
 /// versioned interface (docs/report-schema.json).
 public struct ScanReport: Codable, Sendable {
     /// Bumped on every change that a consumer of the JSON could notice.
-    public static let currentSchemaVersion = 6
+    public static let currentSchemaVersion = 7
 
     public var schemaVersion: Int
     public var tool: ToolInfo
@@ -33,7 +33,9 @@ public struct ScanReport: Codable, Sendable {
 
 /// Whether a check ran: never a silent absence.
 public struct CheckStatus: Codable, Sendable, Hashable {
-    public enum Status: String, Codable, Sendable { case completed, error, notRun, notApplicable }
+    /// `notEvaluated`: the check depends on probes that erred (a version that timed out, a
+    /// malformed answer), so its verdict is unknown — never reported as "ok" or "not applicable".
+    public enum Status: String, Codable, Sendable { case completed, error, notRun, notApplicable, notEvaluated }
     public var status: Status
     /// Why it failed or did not run.
     public var reason: String?
@@ -42,6 +44,7 @@ public struct CheckStatus: Codable, Sendable, Hashable {
     public static func error(_ reason: String) -> CheckStatus { CheckStatus(status: .error, reason: reason) }
     public static func notRun(_ reason: String) -> CheckStatus { CheckStatus(status: .notRun, reason: reason) }
     public static func notApplicable(_ reason: String) -> CheckStatus { CheckStatus(status: .notApplicable, reason: reason) }
+    public static func notEvaluated(_ reason: String) -> CheckStatus { CheckStatus(status: .notEvaluated, reason: reason) }
 }
 
 /// One target's results.

@@ -16,7 +16,8 @@ public struct ScanTarget: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    /// Parses `host`, `host:port`, `[v6]:port`, `v6`, `https://host[:port]/…`.
+    /// Parses `host`, `host:port`, `[v6]`, `[v6]:port`, `https://host[:port]/…`. An IPv6 address
+    /// without brackets is refused with a hint (`::1:443` could be either `[::1]:443` or `[::1:443]`).
     /// - Throws: `TargetParseError` naming the input.
     public init(parsing text: String, defaultPort: Int = 443, sni: String? = nil) throws {
         var s = text.trimmingCharacters(in: .whitespaces)
@@ -37,7 +38,9 @@ public struct ScanTarget: Sendable, Hashable, CustomStringConvertible {
                 guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else { throw TargetParseError(input: text, reason: "bad port") }
                 port = p
             }
-        } else if s.filter({ $0 == ":" }).count == 1, let colon = s.firstIndex(of: ":") {
+        } else if let hint = HostName.unbracketedIPv6Hint(s) {
+            throw TargetParseError(input: text, reason: hint)
+        } else if let colon = s.firstIndex(of: ":") {
             host = String(s[..<colon])
             guard let p = Int(s[s.index(after: colon)...]) else {
                 throw TargetParseError(input: text, reason: "bad port '\(s[s.index(after: colon)...])'")
@@ -46,19 +49,22 @@ public struct ScanTarget: Sendable, Hashable, CustomStringConvertible {
         }
         guard (1...65535).contains(port) else { throw TargetParseError(input: text, reason: "port \(port) out of range 1-65535") }
         guard !host.isEmpty else { throw TargetParseError(input: text, reason: "empty host") }
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%")
-        guard host.allSatisfy({ allowed.contains($0) }) else {
-            throw TargetParseError(input: text, reason: "host contains characters a host name cannot have")
+        if host.contains(":") {
+            // Inside brackets: hex groups, and a zone after '%' (fe80::1%eth0).
+            let (address, zone) = host.firstIndex(of: "%").map { (host[..<$0], host[host.index(after: $0)...]) } ?? (host[...], "")
+            guard address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }),
+                  zone.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
+                throw TargetParseError(input: text, reason: "'\(host)' is not an IPv6 address")
+            }
+        } else if !HostName.isIPAddressLiteral(host), let problem = HostName.problem(host) {
+            throw TargetParseError(input: text, reason: "'\(host)' is not a host name: \(problem)")
+        }
+        if let sni, let problem = HostName.sniProblem(sni) {
+            throw TargetParseError(input: text, reason: "SNI '\(sni)' is not a host name: \(problem)")
         }
         self.host = host
         self.port = port
-        self.sni = sni ?? (Self.isIPAddress(host) ? nil : host)
-    }
-
-    static func isIPAddress(_ host: String) -> Bool {
-        if host.contains(":") { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
+        self.sni = sni ?? (HostName.isIPAddressLiteral(host) ? nil : host)
     }
 }
 

@@ -98,7 +98,8 @@ public struct Scanner: Sendable {
         let session = ProbeSession(scanner: self, target: target, address: address)
 
         // Connectivity: a modern hello. Refused port, non-TLS service and silence end the scan here.
-        let first = await session.probe(session.modernHello(), stopAt: .serverHello)
+        let modernHello = session.modernHello()
+        let first = await session.probe(modernHello, stopAt: .serverHello)
         switch first {
         case .connectFailed(let why):
             report.status = .error("\(target): \(why)")
@@ -118,7 +119,14 @@ public struct Scanner: Sendable {
             return report
         default:
             if let sh = first.serverHello, let v = try? sh.negotiatedVersion() {
-                report.defaultNegotiation = Negotiation(version: v.name, cipherSuite: SuiteResult(sh.cipherSuite))
+                // Only what was offered counts as a negotiation: anything else is the server misbehaving.
+                if !modernHello.cipherSuites.contains(sh.cipherSuite) {
+                    await session.anomalies.add("answered a modern hello with \(sh.cipherSuite.name), which the client did not offer")
+                } else if !(ProtocolVersion.tls10...ProtocolVersion.tls13).contains(v) {
+                    await session.anomalies.add("answered a modern hello with \(v.displayName), which the client did not offer")
+                } else {
+                    report.defaultNegotiation = Negotiation(version: v.name, cipherSuite: SuiteResult(sh.cipherSuite))
+                }
             }
         }
 
@@ -137,6 +145,16 @@ public struct Scanner: Sendable {
             for await r in group { results.append(r) }
             return results.sorted { (ProtocolVersion(parsing: $0.version) ?? .sslv2) < (ProtocolVersion(parsing: $1.version) ?? .sslv2) }
         }
+        // No version answered in a way the scanner understood: there is nothing to judge, and a
+        // report of "nothing supported" would be a false clean result.
+        if let reason = Self.everyVersionErred(report.protocols) {
+            report.status = .error("\(target): could not be scanned: every protocol probe failed (\(reason))")
+            report.anomalies = await session.anomalies.values
+            report.http = await earlyHTTP
+            finish(&report, session)
+            return report
+        }
+
         // Groups, the weakness probes and the certificate probes need the suites found above and
         // nothing from each other: they run side by side. What follows from the DH parameters (the
         // groups scan reads them) and the default chain (the weakness feature probe gets it) is put
@@ -156,6 +174,7 @@ public struct Scanner: Sendable {
         let (early, late) = await (earlyHTTP, lateHTTP)
         report.http = early ?? late
         report.anomalies = await session.anomalies.values
+        Self.markNotEvaluated(&report)
         if report.protocols.allSatisfy({ $0.supported != true }) {
             if case .closed(let f) = first, f.bytesReceived == 0 {
                 // Not one TLS byte on any connection: whatever listens there does not speak TLS.
@@ -166,6 +185,31 @@ public struct Scanner: Sendable {
         }
         finish(&report, session)
         return report
+    }
+
+    /// The reason of the best version's error when no version is supported and every version from
+    /// SSL 3.0 up erred (SSL 2.0's own format often draws garbage from servers that do not speak it,
+    /// which counts as a refusal there).
+    static func everyVersionErred(_ protocols: [ProtocolResult]) -> String? {
+        let tlsFamily = protocols.filter { $0.version != ProtocolVersion.sslv2.name }
+        guard !tlsFamily.isEmpty, protocols.allSatisfy({ $0.supported != true }),
+              tlsFamily.allSatisfy({ $0.check.status == .error }) else { return nil }
+        let best = tlsFamily.last!
+        return "\(best.version): \(best.check.reason ?? "error")"
+    }
+
+    /// Findings and features that said "not applicable" because a version seemed unsupported are
+    /// "not evaluated" when that version's probes erred: the claim rests on an answer never seen.
+    static func markNotEvaluated(_ report: inout TargetReport) {
+        let erred = report.protocols.filter { $0.check.status == .error && $0.supported != true }
+        guard !erred.isEmpty else { return }
+        let why = "not evaluated: " + erred.map { "\($0.version) could not be checked (\($0.check.reason ?? "error"))" }
+            .joined(separator: "; ")
+        for i in report.weaknesses.indices where report.weaknesses[i].check.status == .notApplicable {
+            report.weaknesses[i].check = .notEvaluated(why)
+            report.weaknesses[i].vulnerable = nil
+        }
+        if report.features?.check.status == .notApplicable { report.features?.check = .notEvaluated(why) }
     }
 
     func resolve(_ target: ScanTarget) async throws -> SocketAddress {

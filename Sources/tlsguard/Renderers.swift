@@ -53,7 +53,7 @@ struct TextRenderer {
                 if p.check.status == .error { line += "  " + warn("(\(p.check.reason ?? "incomplete"))") }
             case (.completed, _):
                 line += deprecated(v) ? good("not offered") : (v >= .tls12 ? warn("not offered") : "not offered")
-            case (.error, _):
+            case (.error, _), (.notEvaluated, _):
                 line += warn("error: ") + (p.check.reason ?? "")
             case (.notRun, _), (.notApplicable, _):
                 line += "not run: " + (p.check.reason ?? "")
@@ -287,6 +287,9 @@ struct TextRenderer {
         case (.error, _):
             verdict = warn("error")
             detail = w.check.reason ?? ""
+        case (.notEvaluated, _):
+            verdict = warn("not evaluated")
+            detail = String((w.check.reason ?? "").trimmingPrefix("not evaluated: "))
         }
         let head = "    \(title) \(verdict)"
         let room = Self.width - visibleCount(head) - 2
@@ -320,7 +323,7 @@ struct TextRenderer {
         case .completed:
             parts = g.groups.map { $0.postQuantum ? good($0.name + " (post-quantum)") : $0.name }
             if parts.isEmpty { parts = ["none found"] }
-        case .error: parts = [warn("error: \(g.check.reason ?? "")")]
+        case .error, .notEvaluated: parts = [warn("error: \(g.check.reason ?? "")")]
         case .notRun, .notApplicable: parts = ["not run: \(g.check.reason ?? "")"]
         }
         var line = "    groups: " + parts.joined(separator: ", ")

@@ -31,7 +31,9 @@ struct Scan: AsyncParsableCommand {
               tlsguard scan shop.example.com --profile pci-dss-4 --platform nginx
 
             Exit codes: 0 every target was scanned (and meets every selected profile), 1 a target
-            fails a profile, 2 a target could not be scanned, 64 usage error.
+            fails a profile, 2 a target could not be scanned, 64 usage error. A target where a
+            protocol version or the certificates could not be checked (a timeout, a malformed or
+            lying answer) counts as not scanned: exit 2, with one line on stderr saying what.
             """)
     )
 
@@ -68,10 +70,13 @@ struct Scan: AsyncParsableCommand {
         guard !targets.isEmpty else { throw ValidationError("give at least one target (HOST[:PORT])") }
         guard timeout > 0, timeout <= 300 else { throw ValidationError("--timeout must be between 0 and 300 seconds, got \(timeout)") }
         guard (1...100).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 100, got \(concurrency)") }
+        if let sni, let problem = HostName.sniProblem(sni) {
+            throw ValidationError("--sni '\(sni.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())' is not a host name: \(problem)")
+        }
         for t in targets {
             do { _ = try ScanTarget(parsing: t) } catch { throw ValidationError("\(error)") }
         }
-        if let sni, sni.isEmpty || sni.contains(" ") { throw ValidationError("--sni '\(sni)' is not a host name") }
+        try output.validateDestination()
         if let platform, !Remediation.platforms.contains(platform) {
             throw ValidationError("--platform '\(platform)' is not one of \(Remediation.platforms.joined(separator: ", "))")
         }
@@ -99,13 +104,29 @@ struct Scan: AsyncParsableCommand {
         let profiles = try profile.map { try Profile.resolve($0) }
         let report = await runScan(parsed, options: options, profiles: profiles, platform: platform)
         try output.emit(report)
-        for target in report.targets where target.status.status != .completed {
-            Terminal.printError(target.status.reason ?? "\(target.target): could not be scanned")
+        var unscannable = false
+        for target in report.targets {
+            if let problem = Self.scanProblem(target) {
+                Terminal.printError(problem)
+                unscannable = true
+            }
         }
-        if report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
+        if unscannable { throw ExitCode(ExitStatus.unscannable) }
         if report.targets.contains(where: { $0.compliance?.contains { $0.verdict != .compliant } == true }) {
             throw ExitCode(ExitStatus.profileFailed)
         }
+    }
+}
+
+extension Scan {
+    /// The one line for stderr when a target could not be scanned, or when a protocol version or
+    /// the certificates could not be checked (exit 2: what was not seen is never reported clean).
+    static func scanProblem(_ t: TargetReport) -> String? {
+        guard t.status.status == .completed else { return t.status.reason ?? "\(t.target): could not be scanned" }
+        var parts = t.protocols.filter { $0.check.status == .error }.map { "\($0.version): \($0.check.reason ?? "error")" }
+        if let c = t.certificates, c.check.status == .error { parts.append("certificates: \(c.check.reason ?? "error")") }
+        guard !parts.isEmpty else { return nil }
+        return "\(t.target): incomplete scan: " + parts.joined(separator: "; ")
     }
 }
 

@@ -47,7 +47,10 @@ struct HostileServerTests {
         let server = try PlainTCPServer.start(replyBytes: Self.serverHello(suite: 0x1301))
         defer { server.stop() }
         let report = await Scanner().scan(ScanTarget(host: "127.0.0.1", port: server.port))
-        #expect(report.protocolResult(.tls12)?.supported == false)
+        // An answer that was never asked for is an error, never "not offered".
+        #expect(report.protocolResult(.tls12)?.check.status == .error)
+        #expect(report.protocolResult(.tls12)?.supported == nil)
+        #expect(report.status.status == .error, "every version erred: the target could not be scanned")
         #expect(report.anomalies.contains { $0.contains("did not offer") })
     }
 }

@@ -96,7 +96,7 @@ extension ProbeSession {
         }
         let options = CertificateCheckOptions(
             // A client checks the name it asked for; only without SNI does the address count.
-            hostname: target.sni, ipAddress: target.sni == nil && ScanTarget.isIPAddress(target.host) ? target.host : nil,
+            hostname: target.sni, ipAddress: target.sni == nil && HostName.isIPAddressLiteral(target.host) ? target.host : nil,
             now: options.now ?? Date(), extraRoots: caRoots, useSystemRoots: true)
         var chains: [ServedChain] = []
         for s in seen {

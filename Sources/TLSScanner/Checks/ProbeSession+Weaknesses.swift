@@ -285,7 +285,7 @@ extension ProbeSession {
                      matching: [(ProtocolVersion, CipherSuiteInfo)], clean: String, dirty: (String) -> String) -> Finding {
             var f = Finding(id, title, severity: severity, cve: cve)
             guard enumerated else {
-                f.check = .error("the suite enumeration did not complete")
+                f.check = .notEvaluated("not evaluated: the suite enumeration did not complete")
                 return f
             }
             f.vulnerable = !matching.isEmpty
@@ -330,7 +330,7 @@ extension ProbeSession {
                 ? "SSL 2.0 is offered on this port: any TLS server sharing its RSA key is exposed"
                 : "SSL 2.0 is not offered here (other hosts sharing the key are not checked)"
         } else {
-            drown.check = .error("the SSL 2.0 check did not complete")
+            drown.check = .notEvaluated("not evaluated: the SSL 2.0 check did not complete")
         }
         out.append(drown)
 

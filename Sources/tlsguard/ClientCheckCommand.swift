@@ -65,8 +65,8 @@ struct ClientCheckCommand: AsyncParsableCommand {
         if config == nil && (cert == nil || key == nil) {
             throw ValidationError("give --cert FILE and --key FILE (or --config FILE)")
         }
-        if GatewayConfiguration.parseAddress(listen) == nil { throw ValidationError("--listen '\(listen)' is not host:port") }
-        if let lookup, GatewayConfiguration.parseAddress(lookup) == nil { throw ValidationError("--lookup '\(lookup)' is not host:port") }
+        if let problem = GatewayConfiguration.addressProblem(listen) { throw ValidationError("--listen '\(listen)': \(problem)") }
+        if let lookup, let problem = GatewayConfiguration.addressProblem(lookup) { throw ValidationError("--lookup '\(lookup)': \(problem)") }
         if let minimum {
             guard let v = ProtocolVersion(parsing: minimum), [.tls10, .tls11, .tls12, .tls13].contains(v) else {
                 throw ValidationError("--minimum '\(minimum)' is not TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3")

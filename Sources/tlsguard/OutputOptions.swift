@@ -13,6 +13,24 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Write the report to this file instead of standard output.")
     var out: String?
 
+    /// Fails (usage error) when `--out` cannot be written, before any work starts: its folder must
+    /// exist and be writable, and the path must not be a folder.
+    func validateDestination() throws {
+        guard let out else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw ValidationError("--out '\(out)' is a folder, not a file") }
+            guard access(out, W_OK) == 0 else { throw ValidationError("--out '\(out)' is not writable: \(String(cString: strerror(errno)))") }
+            return
+        }
+        let folder = (out as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--out '\(out)': the folder '\(dir)' does not exist")
+        }
+        guard access(dir, W_OK) == 0 else { throw ValidationError("--out '\(out)': the folder '\(dir)' is not writable: \(String(cString: strerror(errno)))") }
+    }
+
     /// Writes the rendered report where the user asked.
     func emit(_ report: ScanReport) throws {
         let color = out == nil && Terminal.colorEnabled
@@ -22,10 +40,8 @@ struct OutputOptions: ParsableArguments {
         case .json: text = try JSONRenderer.render(report)
         }
         if let out {
-            do {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError("cannot write report to '\(out)': \((error as NSError).localizedDescription)")
+            guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
+                throw CLIError("cannot write the report to '\(out)': \(String(cString: strerror(errno)))")
             }
         } else {
             print(text, terminator: "")

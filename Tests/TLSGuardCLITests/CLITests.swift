@@ -5,11 +5,22 @@ import TLSDemo
 
 /// Runs the built `tlsguard` binary and checks output and exit codes.
 enum CLI {
+    /// The release binary, which is what users run (optimiser-only bugs are caught here):
+    /// `TLSGUARD_BINARY`, else `.build/release/tlsguard`, which `scripts/test` builds first.
     static let binary: URL = {
-        // Tests/TLSGuardCLITests/CLITests.swift → package root → .build/debug/tlsguard
+        if let path = ProcessInfo.processInfo.environment["TLSGUARD_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        // Tests/TLSGuardCLITests/CLITests.swift → package root → .build/release/tlsguard
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/tlsguard")
+        return root.appendingPathComponent(".build/release/tlsguard")
     }()
+
+    /// Fails the test with the command to run when the release binary has not been built.
+    static func requireBinary() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw TestSupportError.processFailed(command: binary.path, status: -1,
+                                                 output: "no release binary: run `swift build -c release --product tlsguard` (scripts/test does)")
+        }
+    }
 
     struct Result {
         var status: Int32
@@ -18,6 +29,7 @@ enum CLI {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
+        try requireBinary()
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
@@ -125,7 +137,7 @@ struct CLITests {
         await server.stop()
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(json["schemaVersion"] as? Int == 6)
+        #expect(json["schemaVersion"] as? Int == 7)
         let target = try #require((json["targets"] as? [[String: Any]])?.first)
         let protocols = try #require(target["protocols"] as? [[String: Any]])
         #expect(protocols.map { $0["version"] as? String } == ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"])

@@ -117,7 +117,7 @@ struct ConfigNode {
     func address() throws(GatewayConfigError) -> (host: String, port: Int) {
         let text = try string()
         guard let address = GatewayConfiguration.parseAddress(text) else {
-            throw error("'\(text)' is not host:port (port 0-65535)")
+            throw error(GatewayConfiguration.addressProblem(text) ?? "'\(text)' is not host:port")
         }
         return address
     }

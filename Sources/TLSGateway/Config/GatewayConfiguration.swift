@@ -183,8 +183,16 @@ public struct GatewayConfiguration: Sendable {
         self.clientCheck = clientCheck
     }
 
-    /// Parses `host:port`, `[v6]:port`, `:port` or `*:port` (both mean every address).
+    /// Why `text` is not an address `parseAddress` takes, in words (nil when it is one).
+    public static func addressProblem(_ text: String) -> String? {
+        if parseAddress(text) != nil { return nil }
+        return HostName.unbracketedIPv6Hint(text) ?? "'\(text)' is not host:port (port 0-65535)"
+    }
+
+    /// Parses `host:port`, `[v6]:port`, `:port` or `*:port` (both mean every address). An IPv6
+    /// address without brackets is refused, as in `tlsguard scan` (`addressProblem` says why).
     public static func parseAddress(_ text: String) -> (host: String, port: Int)? {
+        if HostName.unbracketedIPv6Hint(text) != nil { return nil }
         var host: String
         var portText: Substring
         if text.hasPrefix("[") {

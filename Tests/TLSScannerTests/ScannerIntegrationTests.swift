@@ -292,7 +292,8 @@ struct ScanTargetTests {
         #expect(t.sni == sni)
     }
 
-    @Test(arguments: ["", "host:0", "host:99999", "host:abc", "ftp://x", "bad host", "[::1"])
+    @Test(arguments: ["", "host:0", "host:99999", "host:abc", "ftp://x", "bad host", "[::1", "::1:443", "::1",
+                      "a..b", "-a.com", "[zz::1]:443", "host\r\n:443"])
     func rejects(_ input: String) {
         #expect(throws: TargetParseError.self) { try ScanTarget(parsing: input) }
     }

@@ -151,6 +151,7 @@ let package = Package(
             name: "TLSGatewayTests",
             dependencies: [
                 "TLSGateway", "TLSTelemetry", "TLSWire", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TLSGateway
 import TLSTelemetry
@@ -184,6 +185,25 @@ struct GatewayProxyTests {
             let health = try TestProcess.run("/usr/bin/curl", ["-sS", "-i", "http://127.0.0.1:\(adminPort)/healthz"], timeout: 10)
             #expect(health.stdout.hasPrefix("HTTP/1.1 200"))
             #expect(health.stdout.contains("\"status\":\"ok\""))
+        }
+    }
+
+    @Test("/healthz turns unhealthy and /metrics counts failed records when the database cannot be written")
+    func unhealthyWhenRecordsFail() async throws {
+        try await withGateway(yaml: providerYAML) { h in
+            let database = h.directory.appendingPathComponent("records.sqlite").path
+            try DatabaseQueue(path: database).inDatabase { try $0.execute(sql: "DROP TABLE connection") }
+            _ = try TestHTTPS.curl(port: h.port, tls: "1.3")
+            await h.gateway.flushRecords() // returns once the batch has failed its retries
+            let adminPort = try #require(h.adminPort)
+            let health = try TestProcess.run("/usr/bin/curl", ["-sS", "-i", "http://127.0.0.1:\(adminPort)/healthz"], timeout: 10)
+            #expect(health.stdout.hasPrefix("HTTP/1.1 503"), "\(health.stdout)")
+            #expect(health.stdout.contains("\"status\":\"unhealthy\""))
+            #expect(health.stdout.contains("\"status\":\"failing\""))
+            #expect(health.stdout.contains("no such table: connection"))
+            let metrics = try TestProcess.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(adminPort)/metrics"], timeout: 10)
+            #expect(metrics.stdout.contains("tlsguard_records_writer_healthy 0"), "\(metrics.stdout)")
+            #expect(!metrics.stdout.contains("tlsguard_records_failed_total 0\n"))
         }
     }
 }

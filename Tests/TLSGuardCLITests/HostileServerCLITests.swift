@@ -11,6 +11,7 @@ import Testing
 struct HostileServerCLITests {
     struct Scan {
         var status: Int32
+        var stdout: String
         var stderr: String
         var json: [String: Any]
         var target: [String: Any]
@@ -25,7 +26,12 @@ struct HostileServerCLITests {
         let r = try CLI.run(["scan", "127.0.0.1:\(peer.port)", "--timeout", "1", "--no-http", "--format", "json"], timeout: 90)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(mode): \(r.stdout) \(r.stderr)")
         let target = try #require((json["targets"] as? [[String: Any]])?.first)
-        return Scan(status: r.status, stderr: r.stderr, json: json, target: target)
+        // No library build paths, Foundation error domains or raw control bytes from the peer.
+        for text in [r.stdout, r.stderr] {
+            #expect(!text.contains(".build/") && !text.contains("Error Domain"), "\(mode): \(text)")
+            #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(mode): control bytes")
+        }
+        return Scan(status: r.status, stdout: r.stdout, stderr: r.stderr, json: json, target: target)
     }
 
     /// Servers whose every answer is broken: the target could not be scanned.

@@ -55,23 +55,23 @@ final class GatewayCore: Sendable {
     // MARK: Records
 
     /// Records a connection's outcome, once.
-    func finish(_ state: ConnectionState, outcome: String, rule: String, mode: String?, version: String,
+    func finish(_ state: ConnectionState, outcome: ConnectionOutcome, rule: String, mode: String?, version: String,
                 negotiatedVersion: String? = nil, alpn: String? = nil, detail: String?) {
         guard !state.recorded else { return }
         state.recorded = true
-        metrics.handshake(version: version, outcome: outcome, rule: rule)
-        let record = state.record(outcome: outcome, rule: rule, mode: mode, negotiatedVersion: negotiatedVersion, alpn: alpn, detail: detail)
+        metrics.handshake(version: version, outcome: outcome.rawValue, rule: rule)
+        let record = state.record(outcome: outcome.rawValue, rule: rule, mode: mode, negotiatedVersion: negotiatedVersion, alpn: alpn, detail: detail)
         if alpn != nil { state.negotiatedALPN = alpn }
-        if let history, let observation = state.observation(outcome: outcome, detail: detail) {
+        if let history, let observation = state.observation(outcome: outcome.rawValue, detail: detail) {
             history.remember(observation)
         }
         // Legacy clients and refusals are what an operator watches during a sunset: one level up.
-        let level: Logger.Level = (mode == nil || mode == "modern") && outcome.hasPrefix("accepted") ? .info : .notice
+        let level: Logger.Level = (mode == nil || mode == "modern") && outcome.isAccepted ? .info : .notice
         logger.log(level: level, "connection", metadata: [
             "connection": "\(record.id)", "client": "\(record.clientAddress):\(record.clientPort)",
             "sni": "\(record.serverName ?? "-")", "max_offered": "\(record.maxOfferedVersion ?? "-")",
             "negotiated": "\(record.negotiatedVersion ?? "-")", "suite": "\(record.cipherSuite ?? "-")",
-            "ja4": "\(record.ja4 ?? "-")", "outcome": "\(outcome)", "rule": "\(rule)", "mode": "\(mode ?? "-")",
+            "ja4": "\(record.ja4 ?? "-")", "outcome": "\(outcome.rawValue)", "rule": "\(rule)", "mode": "\(mode ?? "-")",
         ])
         telemetry?.record(.connection(record))
     }

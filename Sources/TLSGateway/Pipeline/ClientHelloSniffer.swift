@@ -98,7 +98,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
 
         guard decision.action != .refuse else {
             // RFC 8446 §6: fatal protocol_version, in the record version the client used (RFC 8446 §5.1).
-            core.finish(state, outcome: "refused", rule: decision.rule, mode: decision.mode, version: maxOffered.name, detail: decision.detail)
+            core.finish(state, outcome: .refused, rule: decision.rule, mode: decision.mode, version: maxOffered.name, detail: decision.detail)
             writeAlert(.protocolVersion, recordVersion: flight.recordVersion, context: context)
             return
         }
@@ -115,7 +115,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
             try core.addApplicationHandlers(to: context.channel, state: state, runtime: runtime)
         } catch {
             core.logger.error("cannot build the TLS pipeline", metadata: ["error": "\(error)"])
-            core.finish(state, outcome: "handshake-failed", rule: decision.rule, mode: decision.mode, version: maxOffered.name,
+            core.finish(state, outcome: .handshakeFailed, rule: decision.rule, mode: decision.mode, version: maxOffered.name,
                         detail: "pipeline: \(error)")
             context.close(promise: nil)
             return
@@ -131,17 +131,17 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         case .sslv2(let flight):
             state.flight = flight
             state.fingerprint = ClientFingerprint(flight.hello)
-            core.finish(state, outcome: "malformed", rule: "sniffer.sslv2", mode: nil, version: "SSLv2",
+            core.finish(state, outcome: .malformed, rule: "sniffer.sslv2", mode: nil, version: "SSLv2",
                         detail: "SSL 2.0-format ClientHello (version \(flight.hello.legacyVersion.name))")
             context.close(promise: nil)
         case .oversized(let error):
-            core.finish(state, outcome: "malformed", rule: "sniffer.oversize", mode: nil, version: "unknown", detail: error.description)
+            core.finish(state, outcome: .malformed, rule: "sniffer.oversize", mode: nil, version: "unknown", detail: error.description)
             writeAlert(.decodeError, recordVersion: .tls10, context: context)
         case .malformed(let error):
-            core.finish(state, outcome: "malformed", rule: "sniffer.malformed", mode: nil, version: "unknown", detail: error.description)
+            core.finish(state, outcome: .malformed, rule: "sniffer.malformed", mode: nil, version: "unknown", detail: error.description)
             writeAlert(.decodeError, recordVersion: .tls10, context: context)
         case .notTLS(let plainHTTP):
-            core.finish(state, outcome: "malformed", rule: plainHTTP ? "sniffer.plain-http" : "sniffer.not-tls", mode: nil,
+            core.finish(state, outcome: .malformed, rule: plainHTTP ? "sniffer.plain-http" : "sniffer.not-tls", mode: nil,
                         version: "unknown", detail: plainHTTP ? "plain HTTP request on the TLS port" : "first bytes are not a TLS handshake record")
             if plainHTTP {
                 let body = "This port speaks HTTPS: use https:// (TLS 1.2 or newer).\n"
@@ -151,13 +151,13 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
                 context.close(promise: nil)
             }
         case .timeout(let bytes):
-            core.finish(state, outcome: "abandoned", rule: "sniffer.timeout", mode: nil, version: "unknown",
+            core.finish(state, outcome: .abandoned, rule: "sniffer.timeout", mode: nil, version: "unknown",
                         detail: "no complete ClientHello within the hello timeout (\(bytes) bytes)")
             context.close(promise: nil)
         case .closed(let bytes):
             // A TCP health check (connect, close) is not a client: keep no record of zero-byte connections.
             if bytes > 0 {
-                core.finish(state, outcome: "abandoned", rule: "sniffer.closed", mode: nil, version: "unknown",
+                core.finish(state, outcome: .abandoned, rule: "sniffer.closed", mode: nil, version: "unknown",
                             detail: "closed after \(bytes) bytes, before a complete ClientHello")
             }
             context.close(promise: nil)

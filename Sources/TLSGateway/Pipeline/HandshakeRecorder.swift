@@ -25,7 +25,7 @@ final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler {
         deadline = context.eventLoop.scheduleTask(in: timeout) {
             let (handler, context) = bound.value
             if let decision = handler.state.decision {
-                handler.core.finish(handler.state, outcome: "abandoned", rule: decision.rule, mode: decision.mode,
+                handler.core.finish(handler.state, outcome: .abandoned, rule: decision.rule, mode: decision.mode,
                                     version: "unknown", detail: "the handshake did not finish within the hello timeout")
             }
             context.close(promise: nil)
@@ -51,7 +51,7 @@ final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let decision = state.decision {
-            core.finish(state, outcome: "handshake-failed", rule: decision.rule, mode: decision.mode,
+            core.finish(state, outcome: .handshakeFailed, rule: decision.rule, mode: decision.mode,
                         version: "unknown", detail: "\(error)")
         }
         context.fireErrorCaught(error)
@@ -59,7 +59,7 @@ final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let decision = state.decision {
-            core.finish(state, outcome: "abandoned", rule: decision.rule, mode: decision.mode, version: "unknown",
+            core.finish(state, outcome: .abandoned, rule: decision.rule, mode: decision.mode, version: "unknown",
                         detail: "closed during the handshake")
         }
         context.fireChannelInactive()

@@ -33,6 +33,6 @@ public struct ConnectionDecision: Sendable, Hashable {
     public var detail: String
 
     /// The outcome recorded when the handshake succeeds.
-    public var acceptedOutcome: String { action == .legacy ? "accepted-legacy" : "accepted" }
+    public var acceptedOutcome: ConnectionOutcome { action == .legacy ? .acceptedLegacy : .accepted }
 }
 

@@ -33,7 +33,7 @@ struct TextRenderer {
         out.append(bold(t.target) + "  (\(t.address ?? "unresolved"), \(sni))")
         guard t.status.status == .completed else {
             out.append("  " + bad("could not be scanned: ") + (t.status.reason ?? "unknown error"))
-            return out.joined(separator: "\n") + "\n"
+            return lines(out)
         }
         out.append(String(format: "  scanned in %.2f s with %d connections", Double(t.durationMs) / 1000, t.probeCount))
         if let d = t.defaultNegotiation {
@@ -95,7 +95,7 @@ struct TextRenderer {
                 if f.resumption.status == .completed {
                     out.append("    resumption: by session ID \(yn(f.sessionIDResumption))   by ticket \(yn(f.ticketResumption))")
                 } else {
-                    out.append(clipped("    resumption: \(f.resumption.status.rawValue)" + (f.resumption.reason.map { ": \($0)" } ?? "")))
+                    out.append(fit("    resumption: \(f.resumption.status.rawValue)" + (f.resumption.reason.map { ": \($0)" } ?? "")))
                 }
             }
             if let t = f.tls13 { out.append(tls13FeaturesLine(t)) }
@@ -137,7 +137,7 @@ struct TextRenderer {
             out.append("  " + bold("Anomalies"))
             for a in t.anomalies { out.append("    " + warn(a)) }
         }
-        return out.joined(separator: "\n") + "\n"
+        return lines(out)
     }
 
     private func deprecated(_ v: ProtocolVersion) -> Bool { v <= .tls11 }
@@ -238,19 +238,16 @@ struct TextRenderer {
 
     private func yn(_ b: Bool?) -> String { b == nil ? "?" : b! ? "yes" : "no" }
 
-    private func clipped(_ line: String) -> String {
-        line.count > Self.width ? String(line.prefix(Self.width - 1)) + "…" : line
-    }
 
     /// What our TLS 1.3 client saw: ALPN, tickets, resumption, 0-RTT.
     func tls13FeaturesLine(_ t: TLS13FeatureReport) -> String {
         guard t.check.status == .completed else {
-            return clipped("    TLS 1.3 handshake: \(t.check.status.rawValue)" + (t.check.reason.map { ": \($0)" } ?? ""))
+            return fit("    TLS 1.3 handshake: \(t.check.status.rawValue)" + (t.check.reason.map { ": \($0)" } ?? ""))
         }
         var line = "    TLS 1.3: ALPN \(t.alpn ?? "none")   tickets \(t.ticketsIssued.map(String.init) ?? "?")"
         if let life = t.ticketLifetime { line += " (\(life) s)" }
         guard t.resumption.status == .completed else {
-            return clipped(line + "   resumption: \(t.resumption.status.rawValue)" + (t.resumption.reason.map { ": \($0)" } ?? ""))
+            return fit(line + "   resumption: \(t.resumption.status.rawValue)" + (t.resumption.reason.map { ": \($0)" } ?? ""))
         }
         line += "   resumption \(yn(t.resumed))   0-RTT "
         switch t.earlyData {
@@ -259,8 +256,8 @@ struct TextRenderer {
         case .notOffered?: line += "not offered"
         case nil: line += "?"
         }
-        // Clipped before colouring, so the escape codes do not count against the width.
-        line = clipped(line)
+        // Wrapped before colouring, so a coloured word is never split.
+        line = fit(line)
         if t.earlyData == .accepted, let r = line.range(of: "0-RTT accepted") {
             line.replaceSubrange(r, with: "0-RTT " + warn("accepted"))
         }
@@ -270,7 +267,7 @@ struct TextRenderer {
     func findingLine(_ w: Finding) -> String {
         let title = w.title.count > 34 ? String(w.title.prefix(33)) + "…" : w.title.padding(toLength: 34, withPad: " ", startingAt: 0)
         let verdict: String
-        var detail: String
+        let detail: String
         switch (w.check.status, w.vulnerable) {
         case (.completed, true?):
             verdict = w.severity >= .high ? bad("VULNERABLE") : warn("vulnerable")
@@ -292,9 +289,8 @@ struct TextRenderer {
             detail = String((w.check.reason ?? "").trimmingPrefix("not evaluated: "))
         }
         let head = "    \(title) \(verdict)"
-        let room = Self.width - visibleCount(head) - 2
-        if detail.count > room { detail = String(detail.prefix(max(room - 1, 0))) + "…" }
-        return head + (detail.isEmpty ? "" : "  " + detail)
+        // The evidence is never cut: it wraps under its own column.
+        return detail.isEmpty ? head : wrap(head + "  " + detail, indent: visibleCount(head) + 2, separator: " ")
     }
 
     func suiteLine(_ s: SuiteResult) -> String {
@@ -308,13 +304,8 @@ struct TextRenderer {
         default: rating = bad("insecure")
         }
         let prefix = "    \(s.code)  \(name) \(kx)\(bits)  "
-        if let reasons = s.tags, !reasons.isEmpty {
-            let room = Self.width - prefix.count - s.strength.count - 2
-            var r = reasons.joined(separator: ", ")
-            if r.count > room { r = String(r.prefix(max(room - 1, 0))) + "…" }
-            rating += ": " + r
-        }
-        return prefix + rating
+        if let reasons = s.tags, !reasons.isEmpty { rating += ": " + reasons.joined(separator: ", ") }
+        return wrap(prefix + rating, indent: prefix.count)
     }
 
     func groupsLine(_ g: GroupsResult, dhBits: Int?) -> String {
@@ -331,24 +322,62 @@ struct TextRenderer {
         return wrap(line, indent: 12)
     }
 
-    /// Wraps a line at the report width on ", " boundaries.
+    /// The one wrapping rule of the text report: a line wider than the report width breaks at
+    /// `separator` boundaries (the separator's mark stays at the end of the broken line), a piece
+    /// that is still too wide breaks at spaces, and a word wider than the room is cut into pieces;
+    /// continuation lines start at column `indent`. Nothing is dropped.
     func wrap(_ line: String, indent: Int, separator: String = ", ") -> String {
         guard visibleCount(line) > Self.width else { return line }
         // The line's own indentation stays on its first line.
         let lead = String(line.prefix { $0 == " " })
+        let indent = min(indent, Self.width / 2)
+        let room = Self.width - indent
+        var tokens: [(text: String, separator: String)] = []
+        let pieces = line.dropFirst(lead.count).components(separatedBy: separator)
+        for (i, piece) in pieces.enumerated() {
+            let after = i == pieces.count - 1 ? "" : separator
+            guard visibleCount(piece) > room, separator != " " else {
+                tokens.append((piece, after))
+                continue
+            }
+            let words = piece.components(separatedBy: " ")
+            for (j, word) in words.enumerated() { tokens.append((word, j == words.count - 1 ? after : " ")) }
+        }
         var lines: [String] = []
         var current = lead
-        for piece in line.dropFirst(lead.count).components(separatedBy: separator) {
-            let candidate = current == lead ? current + piece : current + separator + piece
-            if visibleCount(candidate) > Self.width - 1 && current != lead {
-                lines.append(current + separator.trimmingCharacters(in: .whitespaces))
-                current = String(repeating: " ", count: indent) + piece
+        var fresh = true
+        var pending = ""
+        for (text, next) in tokens {
+            let candidate = fresh ? current + text : current + pending + text
+            if !fresh && visibleCount(candidate) > Self.width {
+                lines.append(current + pending.trimmingCharacters(in: .whitespaces))
+                current = String(repeating: " ", count: indent) + text
             } else {
                 current = candidate
+            }
+            fresh = false
+            pending = next
+            // A single word wider than the room (a long name or hex string): cut it.
+            while visibleCount(current) > Self.width, !current.contains("\u{1B}") {
+                lines.append(String(current.prefix(Self.width)))
+                current = String(repeating: " ", count: indent) + current.dropFirst(Self.width)
             }
         }
         lines.append(current)
         return lines.joined(separator: "\n")
+    }
+
+    /// The report's lines, each within the width: whatever a section did not wrap itself is
+    /// wrapped here, so no line can run past 100 columns.
+    func lines(_ out: [String]) -> String {
+        out.flatMap { $0.components(separatedBy: "\n") }.map { visibleCount($0) > Self.width ? fit($0) : $0 }
+            .joined(separator: "\n") + "\n"
+    }
+
+    /// `wrap` at spaces, continuing four columns in from the line's own indentation: for lines
+    /// whose layout has no natural column.
+    func fit(_ line: String) -> String {
+        wrap(line, indent: line.prefix { $0 == " " }.count + 4, separator: " ")
     }
 
     func visibleCount(_ s: String) -> Int {

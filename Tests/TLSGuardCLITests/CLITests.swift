@@ -219,6 +219,30 @@ struct CLITests {
         }
     }
 
+    /// One wrapping rule: an untrusted chain's problems and every finding's evidence are shown
+    /// whole, and no line is wider than 100 columns.
+    @Test func textFitsOneHundredColumnsAndKeepsEverything() async throws {
+        let pki = try TestPKI.shared.get()
+        let dir = pki.directory
+        let cert = TestCertificate(certPath: dir.appendingPathComponent("leaf.pem").path, keyPath: dir.appendingPathComponent("leaf.key").path)
+        try await withOpenSSLServer(certificate: cert, arguments: ["-cipher", "ALL:@SECLEVEL=0"]) { server in
+            let text = try CLI.run(["scan", "127.0.0.1:\(server.port)", "--sni", "localhost", "--no-http"])
+            let json = try CLI.run(["scan", "127.0.0.1:\(server.port)", "--sni", "localhost", "--no-http", "--format", "json"])
+            for line in text.stdout.split(separator: "\n") { #expect(line.count <= 100, "too wide (\(line.count)): \(line)") }
+            func flat(_ s: String) -> String { s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+            let shown = flat(text.stdout)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let target = try #require((report["targets"] as? [[String: Any]])?.first)
+            let chains = ((target["certificates"] as? [String: Any])?["chains"] as? [[String: Any]]) ?? []
+            let problems = chains.flatMap { (($0["analysis"] as? [String: Any])?["trustProblems"] as? [String]) ?? [] }
+            #expect(!problems.isEmpty, "the chain is untrusted without --ca-file")
+            for p in problems { #expect(shown.contains(flat(p)), "trust problem cut: \(p)") }
+            for f in (target["weaknesses"] as? [[String: Any]]) ?? [] {
+                if let evidence = f["evidence"] as? String { #expect(shown.contains(flat(evidence)), "evidence cut: \(evidence)") }
+            }
+        }
+    }
+
     @Test func profilesListAndBadProfile() throws {
         let list = try CLI.run(["profiles"])
         #expect(list.status == 0)

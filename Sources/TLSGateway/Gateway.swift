@@ -50,8 +50,6 @@ public final class Gateway: Sendable {
     public var metrics: GatewayMetrics { core.metrics }
     /// The configuration in force now.
     public var configuration: GatewayConfiguration { core.runtime.configuration }
-    /// Number of client connections open now.
-    public var openConnectionCount: Int { core.openConnections.count }
 
     /// The bound port of each listener, by name (port 0 in the config binds a free port).
     public var listenerPorts: [String: Int] {

@@ -32,10 +32,6 @@ public struct ClientHello: Hashable, Sendable {
         self.isSSLv2Format = isSSLv2Format
     }
 
-    /// Largest ClientHello body accepted (post-quantum key shares make 1.5–2 KB hellos; this
-    /// leaves room for ECH and padding without letting a length field drive allocation).
-    public static let maxLength = 64 * 1024
-
     // MARK: Parsing
 
     /// Parses a ClientHello handshake body (the message without its 4-byte header).

@@ -140,7 +140,6 @@ public struct CipherSuiteInfo: Sendable, Hashable, Codable {
     }
     public var isAEAD: Bool { mode == .aead }
     public var isAnonymous: Bool { authentication == .anonymous }
-    public var isNullCipher: Bool { mode == .null }
     /// Usable in a version `v` by the registry's rules.
     public func allows(_ v: ProtocolVersion) -> Bool { v >= minVersion && v <= maxVersion }
 

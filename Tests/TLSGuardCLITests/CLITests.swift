@@ -28,6 +28,27 @@ enum CLI {
         var stderr: String
     }
 
+    /// Starts the binary in the background with its stderr in `stderr` and SIGTERM and SIGHUP
+    /// unblocked (children inherit the test process's signal mask); registered for clean-up.
+    static func launch(_ arguments: [String], stderr: Pipe? = nil) throws -> Process {
+        try requireBinary()
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for s in [SIGTERM, SIGHUP] { sigaddset(&unblock, s) }
+        var previous = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
+        TestChildProcesses.register(process.processIdentifier)
+        return process
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
         try requireBinary()
         let p = Process()

@@ -32,20 +32,8 @@ struct ClientCheckCLITests {
     /// Starts `tlsguard clientcheck ARGUMENTS` (SIGTERM unblocked for it) and waits until a TLS 1.3
     /// client gets an answer on `port`; returns the process, its stderr and that first answer.
     func start(_ arguments: [String], port: Int) throws -> (Process, Pipe, [String: Any]) {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["clientcheck"] + arguments + ["--log-level", "warning"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
         let err = Pipe()
-        process.standardError = err
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGTERM)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
-        try process.run()
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        let process = try CLI.launch(["clientcheck"] + arguments + ["--log-level", "warning"], stderr: err)
         var modern: CurlResult?
         for _ in 0..<100 where modern?.status != 200 && process.isRunning {
             usleep(50_000)

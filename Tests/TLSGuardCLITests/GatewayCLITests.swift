@@ -114,21 +114,8 @@ struct GatewayCLITests {
         let port = try TestSocket.freePort()
         let upstreamPort = try closedPort()
         let (directory, path) = try Self.makeConfig(port: port, upstreamPort: upstreamPort)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["gateway", "--config", path, "--log-level", "warning"]
-        process.standardInput = FileHandle.nullDevice
         let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        // Children inherit the signal mask: unblock what we send.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        for s in [SIGTERM, SIGHUP] { sigaddset(&unblock, s) }
-        var previous = sigset_t()
-        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
-        try process.run()
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        let process = try CLI.launch(["gateway", "--config", path, "--log-level", "warning"], stderr: err)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         func curl(_ tls: String) throws -> (Int32, String) {

@@ -23,21 +23,7 @@ struct GatewayRecordsCLITests {
             let adminPort = try TestSocket.freePort()
             let (directory, path) = try GatewayCLITests.makeConfig(
                 port: port, upstreamPort: try closedPort(), mode: mode, extra: "admin: {address: \"127.0.0.1:\(adminPort)\"}")
-            let process = Process()
-            process.executableURL = CLI.binary
-            process.arguments = ["gateway", "--config", path, "--log-level", "error"]
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            var unblock = sigset_t()
-            sigemptyset(&unblock)
-            for s in [SIGTERM, SIGHUP] { sigaddset(&unblock, s) }
-            var previous = sigset_t()
-            pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
-            try CLI.requireBinary()
-            try process.run()
-            pthread_sigmask(SIG_SETMASK, &previous, nil)
-            TestChildProcesses.register(process.processIdentifier)
+            let process = try CLI.launch(["gateway", "--config", path, "--log-level", "error"])
             let gateway = RunningGateway(process: process, port: port, adminPort: adminPort,
                                          database: directory.appendingPathComponent("records.sqlite").path)
             // The admin listener binds after the TLS listeners: once it answers, everything is up.

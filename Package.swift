@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tlsguard", targets: ["tlsguard"]),
         .library(name: "TLSWire", targets: ["TLSWire"]),
+        .library(name: "TLSReport", targets: ["TLSReport"]),
         .library(name: "TLSScanner", targets: ["TLSScanner"]),
         .library(name: "TLSGateway", targets: ["TLSGateway"]),
         .library(name: "TLSTelemetry", targets: ["TLSTelemetry"]),
@@ -34,10 +35,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What a scan saw: the report model (Codable, schema-versioned). TLSWire only, no I/O.
+        .target(
+            name: "TLSReport",
+            dependencies: ["TLSWire"]
+        ),
         // The probe engine: raw crafted hellos over NIOPosix, aggregated into a ScanReport.
         .target(
             name: "TLSScanner",
             dependencies: [
+                "TLSReport",
                 "TLSWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -55,7 +62,7 @@ let package = Package(
         .target(
             name: "TLSPolicy",
             dependencies: [
-                "TLSScanner",
+                "TLSReport",
                 "TLSWire",
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -112,6 +119,7 @@ let package = Package(
             name: "tlsguard",
             dependencies: [
                 "TLSWire",
+                "TLSReport",
                 "TLSScanner",
                 "TLSPolicy",
                 "TLSDemo",
@@ -137,11 +145,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TLSScannerTests",
-            dependencies: ["TLSScanner", "TLSWire", "TLSDemo", "TestSupport"]
+            dependencies: ["TLSReport", "TLSScanner", "TLSWire", "TLSDemo", "TestSupport"]
         ),
         .testTarget(
             name: "TLSPolicyTests",
-            dependencies: ["TLSPolicy", "TLSScanner", "TLSWire", "TestSupport"]
+            dependencies: ["TLSPolicy", "TLSReport", "TLSScanner", "TLSWire", "TestSupport"]
         ),
         .testTarget(
             name: "TLSTelemetryTests",

@@ -1,4 +1,4 @@
-import TLSScanner
+import TLSReport
 import TLSWire
 
 /// The SSL Labs SSL Server Rating Guide, criteria 2009q, over a scan report: three category scores,

@@ -1,5 +1,5 @@
 import Foundation
-import TLSScanner
+import TLSReport
 import TLSWire
 import Yams
 

@@ -1,4 +1,4 @@
-import TLSScanner
+import TLSReport
 import TLSWire
 
 /// Checks a scanned target against a profile. A check that did not complete makes its

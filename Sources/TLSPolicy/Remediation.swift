@@ -1,4 +1,4 @@
-import TLSScanner
+import TLSReport
 
 /// What to change when a requirement fails, per platform. Facts about each platform's settings,
 /// in our words; `--platform` picks one, the default gives the generic advice and names the others.

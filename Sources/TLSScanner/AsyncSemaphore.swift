@@ -1,3 +1,4 @@
+import TLSReport
 /// A counting semaphore for async code: caps concurrent probes per host and overall.
 public actor AsyncSemaphore {
     private var permits: Int

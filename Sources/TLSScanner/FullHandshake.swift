@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import TLSReport
 import TLSWire
 
 /// A complete handshake through swift-nio-ssl, for what the wire does not show in clear: the

@@ -1,6 +1,7 @@
 import Crypto
 import NIOConcurrencyHelpers
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// The probes of one target: hellos built for it, sent under its connection cap.

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TLSReport
 import TLSWire
 
 /// What one probe connection ended with.

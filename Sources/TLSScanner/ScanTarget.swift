@@ -1,4 +1,5 @@
 import Foundation
+import TLSReport
 import TLSWire
 
 /// A host and port to scan, with the server name to send.

@@ -3,6 +3,7 @@ import Foundation
 import TLSDemo
 import TLSGateway
 import TLSPolicy
+import TLSReport
 import TLSScanner
 
 struct Demo: AsyncParsableCommand {

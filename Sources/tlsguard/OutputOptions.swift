@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TLSReport
 import TLSScanner
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -1,5 +1,6 @@
 import Foundation
 import TLSPolicy
+import TLSReport
 import TLSScanner
 import TLSWire
 

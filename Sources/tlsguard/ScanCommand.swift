@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import TLSPolicy
+import TLSReport
 import TLSScanner
 import TLSWire
 import X509

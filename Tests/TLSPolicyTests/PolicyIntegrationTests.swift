@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TestSupport
 @testable import TLSPolicy
+import TLSReport
 @testable import TLSScanner
 import TLSWire
 

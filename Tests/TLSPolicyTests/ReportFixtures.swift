@@ -1,5 +1,6 @@
 import Foundation
 @testable import TLSPolicy
+import TLSReport
 @testable import TLSScanner
 import TLSWire
 

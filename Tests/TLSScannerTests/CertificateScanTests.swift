@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TestSupport
+import TLSReport
 @testable import TLSScanner
 import TLSWire
 import X509

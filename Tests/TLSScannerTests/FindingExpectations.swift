@@ -1,4 +1,5 @@
 import Testing
+import TLSReport
 @testable import TLSScanner
 
 /// Checks one finding of a scan: it exists, ran as `status`, says `vulnerable`, and its evidence

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 @testable import TestSupport
+import TLSReport
 @testable import TLSScanner
 import TLSWire
 

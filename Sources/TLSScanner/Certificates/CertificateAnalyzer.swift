@@ -1,3 +1,4 @@
+import TLSReport
 import Crypto
 import Foundation
 import SwiftASN1

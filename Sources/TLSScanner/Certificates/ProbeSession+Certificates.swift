@@ -1,25 +1,9 @@
 import Foundation
 import NIOCore
 import NIOSSL
+import TLSReport
 import TLSWire
 import X509
-
-/// A chain the server serves, with where it was seen and what swift-certificates made of it.
-public struct ServedChain: Codable, Sendable {
-    /// The handshakes that got this chain, e.g. `TLSv1.2, RSA suites, SNI example.com`.
-    public var servedFor: [String]
-    /// The leaf's key type (`RSA`, `ECDSA`, …).
-    public var keyType: String?
-    public var analysis: CertificateChainReport
-}
-
-public struct CertificatesResult: Codable, Sendable {
-    public var check: CheckStatus
-    /// Every distinct chain, the one a default client gets first.
-    public var chains: [ServedChain]
-    /// SCTs delivered in the TLS extension (RFC 6962 §3.3), on the best TLS 1.0–1.2 handshake.
-    public var sctsInTLSExtension: Bool?
-}
 
 extension ProbeSession {
     /// A chain as one handshake served it, and which handshake that was.

@@ -1,6 +1,7 @@
 import BigInt
 import Foundation
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// ROBOT: the Return Of Bleichenbacher's Oracle Threat (Böck, Somorovsky, Young, USENIX Security

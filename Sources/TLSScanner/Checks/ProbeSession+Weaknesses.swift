@@ -1,4 +1,5 @@
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// Known-weakness checks. Those that need the wire ask the server with crafted hellos (and, for

@@ -1,4 +1,5 @@
 import Crypto
+import TLSReport
 import TLSWire
 
 /// An ephemeral (EC)DH private key of our clients, kept until the server's share arrives.

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TLSReport
 import TLSWire
 
 /// What a client state machine asks its driver to do after an event.

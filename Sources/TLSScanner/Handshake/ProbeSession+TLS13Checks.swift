@@ -1,4 +1,5 @@
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// The checks that need a completed TLS 1.3 handshake under our own key schedule: ALPN and the

@@ -1,4 +1,5 @@
 import Crypto
+import TLSReport
 import TLSWire
 
 /// The cipher suites our TLS 1.2 client speaks: ECDHE with AES-GCM (RFC 5289), RSA or ECDSA

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// One direction of AES-GCM record protection (RFC 5288 §3, RFC 5246 §6.2.3.3).

@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// A TLS 1.2 session we can offer again: what an abbreviated handshake needs.

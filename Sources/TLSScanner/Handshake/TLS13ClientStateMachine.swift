@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// A TLS 1.3 resumption ticket and the PSK it stands for (RFC 8446 §4.6.1).

@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// The AEAD of a TLS 1.3 suite (RFC 8446 §5.2).

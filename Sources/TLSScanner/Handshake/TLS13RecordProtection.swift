@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import TLSReport
 import TLSWire
 
 /// One direction of TLS 1.3 record protection (RFC 8446 §5.2) under one traffic secret.

@@ -1,3 +1,4 @@
+import TLSReport
 import TLSWire
 
 /// Why a handshake of our TLS 1.2 or TLS 1.3 client did not complete: a code and, in words, what

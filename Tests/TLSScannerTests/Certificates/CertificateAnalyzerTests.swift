@@ -3,6 +3,7 @@ import Testing
 @testable import TestSupport
 import X509
 
+import TLSReport
 @testable import TLSScanner
 
 @Suite("CertificateAnalyzer")

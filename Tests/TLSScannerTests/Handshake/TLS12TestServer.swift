@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import TLSReport
 @testable import TLSScanner
 import TLSWire
 

@@ -1,6 +1,7 @@
 import Crypto
 import NIOCore
 import Testing
+import TLSReport
 @testable import TLSScanner
 import TLSWire
 

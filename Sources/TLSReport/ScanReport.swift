@@ -45,6 +45,11 @@ public struct CheckStatus: Codable, Sendable, Hashable {
     public static func notRun(_ reason: String) -> CheckStatus { CheckStatus(status: .notRun, reason: reason) }
     public static func notApplicable(_ reason: String) -> CheckStatus { CheckStatus(status: .notApplicable, reason: reason) }
     public static func notEvaluated(_ reason: String) -> CheckStatus { CheckStatus(status: .notEvaluated, reason: reason) }
+
+    package init(status: Status, reason: String? = nil) {
+        self.status = status
+        self.reason = reason
+    }
 }
 
 /// One target's results.
@@ -130,6 +135,11 @@ extension Array where Element == ProtocolResult {
 public struct Negotiation: Codable, Sendable, Hashable {
     public var version: String
     public var cipherSuite: SuiteResult
+
+    package init(version: String, cipherSuite: SuiteResult) {
+        self.version = version
+        self.cipherSuite = cipherSuite
+    }
 }
 
 /// One protocol version's results.
@@ -182,6 +192,11 @@ public struct GroupsResult: Codable, Sendable {
     public var check: CheckStatus
     /// In the order the server chose them.
     public var groups: [GroupResult]
+
+    package init(check: CheckStatus, groups: [GroupResult]) {
+        self.check = check
+        self.groups = groups
+    }
 }
 
 public struct GroupResult: Codable, Sendable, Hashable {
@@ -205,6 +220,13 @@ public struct SSLv2SpecResult: Codable, Sendable, Hashable {
     public var name: String
     public var opensslName: String?
     public var bits: Int?
+
+    package init(code: String, name: String, opensslName: String? = nil, bits: Int? = nil) {
+        self.code = code
+        self.name = name
+        self.opensslName = opensslName
+        self.bits = bits
+    }
 }
 
 /// One accepted cipher suite with its properties and strength.

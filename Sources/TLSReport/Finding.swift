@@ -18,7 +18,7 @@ public struct Finding: Codable, Sendable, Hashable {
     public var evidence: String?
     public var cve: [String]?
 
-    init(_ id: String, _ title: String, severity: Severity, cve: [String]? = nil, check: CheckStatus = .completed,
+    package init(_ id: String, _ title: String, severity: Severity, cve: [String]? = nil, check: CheckStatus = .completed,
          vulnerable: Bool? = nil, evidence: String? = nil) {
         self.id = id
         self.title = title
@@ -62,6 +62,23 @@ public struct FeatureReport: Codable, Sendable {
     public var ticketResumption: Bool?
     /// What our own TLS 1.3 client saw (nil: TLS 1.3 is not offered).
     public var tls13: TLS13FeatureReport?
+
+    package init(check: CheckStatus, version: String? = nil, alpn: String? = nil, extendedMasterSecret: Bool? = nil, secureRenegotiation: Bool? = nil, sessionTickets: Bool? = nil, sessionIDs: Bool? = nil, ocspStapling: Bool? = nil, heartbeat: Bool? = nil, resumption: CheckStatus, earlyData: CheckStatus, sessionIDResumption: Bool? = nil, ticketResumption: Bool? = nil, tls13: TLS13FeatureReport? = nil) {
+        self.check = check
+        self.version = version
+        self.alpn = alpn
+        self.extendedMasterSecret = extendedMasterSecret
+        self.secureRenegotiation = secureRenegotiation
+        self.sessionTickets = sessionTickets
+        self.sessionIDs = sessionIDs
+        self.ocspStapling = ocspStapling
+        self.heartbeat = heartbeat
+        self.resumption = resumption
+        self.earlyData = earlyData
+        self.sessionIDResumption = sessionIDResumption
+        self.ticketResumption = ticketResumption
+        self.tls13 = tls13
+    }
 }
 
 /// TLS 1.3 features, from our own TLS 1.3 client: one full handshake (ALPN, tickets), then one

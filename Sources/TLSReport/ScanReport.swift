@@ -84,10 +84,6 @@ public struct TargetReport: Codable, Sendable {
     public var certificates: CertificatesResult?
     /// The HTTPS answer to `GET /`: status, Server banner, HSTS.
     public var http: HTTPResult?
-    /// SSL Labs-style grade (set by TLSPolicy).
-    public var grade: GradeReport?
-    /// One verdict per selected compliance profile (set by TLSPolicy).
-    public var compliance: [ComplianceReport]?
 
     public init(target: String, host: String, port: Int, sni: String?, address: String?, status: CheckStatus,
                 startedAt: Date, durationMs: Int = 0, probeCount: Int = 0, defaultNegotiation: Negotiation? = nil,

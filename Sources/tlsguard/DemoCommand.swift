@@ -44,14 +44,14 @@ struct Demo: AsyncParsableCommand {
             ScanTarget(host: "127.0.0.1", port: modern.port, sni: "localhost"),
         ]
         // The provider-notice case: does each server speak TLS 1.2+ and nothing older?
-        let report = await runScan(targets, options: ScanOptions(), profiles: [try Profile.resolve("tls12-minimum")])
+        let scan = await runScan(targets, options: ScanOptions(), profiles: [try Profile.resolve("tls12-minimum")])
         await legacy.stop()
         await modern.stop()
-        try output.emit(report)
+        try output.emit(scan)
         if output.format == .text && output.out == nil {
             print(Self.render(try await GatewayDemo.run()), terminator: "")
         }
-        if report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
+        if scan.report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
     }
 
     /// The gateway part as text (fits 100 columns).

@@ -33,7 +33,7 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// Writes the rendered report where the user asked.
-    func emit(_ report: ScanReport) throws {
+    func emit(_ report: JudgedScan) throws {
         let color = out == nil && Terminal.colorEnabled
         let text: String
         switch format {

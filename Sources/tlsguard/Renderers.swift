@@ -4,12 +4,45 @@ import TLSReport
 import TLSScanner
 import TLSWire
 
+/// A scan report and the verdicts made beside it (one `PolicyResult` per target, same order):
+/// what every renderer takes.
+struct JudgedScan: Encodable {
+    var report: ScanReport
+    var policy: [PolicyResult]
+
+    var targets: [(report: TargetReport, policy: PolicyResult)] { Array(zip(report.targets, policy)) }
+
+    /// The documented JSON: the report's keys, each target's object with its `grade` and
+    /// `compliance` keys added (docs/report-schema.json).
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(report.schemaVersion, forKey: .schemaVersion)
+        try c.encode(report.tool, forKey: .tool)
+        try c.encode(report.startedAt, forKey: .startedAt)
+        try c.encode(report.finishedAt, forKey: .finishedAt)
+        try c.encode(targets.map { JudgedTarget(report: $0.report, policy: $0.policy) }, forKey: .targets)
+    }
+
+    private enum CodingKeys: String, CodingKey { case schemaVersion, tool, startedAt, finishedAt, targets }
+
+    /// One target's keys and its verdicts' keys in one JSON object (both encode into the same
+    /// keyed container, and their key sets are disjoint).
+    private struct JudgedTarget: Encodable {
+        var report: TargetReport
+        var policy: PolicyResult
+        func encode(to encoder: Encoder) throws {
+            try report.encode(to: encoder)
+            try policy.encode(to: encoder)
+        }
+    }
+}
+
 enum JSONRenderer {
-    static func render(_ report: ScanReport) throws -> String {
+    static func render(_ scan: JudgedScan) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(scan), as: UTF8.self) + "\n"
     }
 }
 
@@ -24,11 +57,11 @@ struct TextRenderer {
     private func bad(_ s: String) -> String { paint(s, "31") }
     private func bold(_ s: String) -> String { paint(s, "1") }
 
-    func render(_ report: ScanReport) -> String {
-        report.targets.map(render).joined(separator: "\n")
+    func render(_ scan: JudgedScan) -> String {
+        scan.targets.map { render($0.report, $0.policy) }.joined(separator: "\n")
     }
 
-    func render(_ t: TargetReport) -> String {
+    func render(_ t: TargetReport, _ policy: PolicyResult) -> String {
         var out: [String] = []
         let sni = t.sni.map { "SNI \($0)" } ?? "no SNI"
         out.append(bold(t.target) + "  (\(t.address ?? "unresolved"), \(sni))")
@@ -40,8 +73,8 @@ struct TextRenderer {
         if let d = t.defaultNegotiation {
             out.append("  a modern client gets \(d.version) with \(d.cipherSuite.name)")
         }
-        if let g = t.grade { out += gradeLines(g) }
-        for c in t.compliance ?? [] { out += complianceLines(c) }
+        if let g = policy.grade { out += gradeLines(g) }
+        for c in policy.compliance ?? [] { out += complianceLines(c) }
         out.append("")
         out.append("  " + bold("Protocols"))
         for p in t.protocols {

@@ -103,8 +103,9 @@ struct Scan: AsyncParsableCommand {
             do { options.extraRoots = try CertificateAnalyzer.loadCAFile(caFile) } catch { throw CLIError("\(error)", code: ExitStatus.usage) }
         }
         let profiles = try profile.map { try Profile.resolve($0) }
-        let report = await runScan(parsed, options: options, profiles: profiles, platform: platform)
-        try output.emit(report)
+        let scan = await runScan(parsed, options: options, profiles: profiles, platform: platform)
+        try output.emit(scan)
+        let report = scan.report
         var unscannable = false
         for target in report.targets {
             if let problem = Self.scanProblem(target) {
@@ -113,7 +114,7 @@ struct Scan: AsyncParsableCommand {
             }
         }
         if unscannable { throw ExitCode(ExitStatus.unscannable) }
-        if report.targets.contains(where: { $0.compliance?.contains { $0.verdict != .compliant } == true }) {
+        if scan.policy.contains(where: { !$0.meetsEveryProfile }) {
             throw ExitCode(ExitStatus.profileFailed)
         }
     }
@@ -131,13 +132,10 @@ extension Scan {
     }
 }
 
-func runScan(_ targets: [ScanTarget], options: ScanOptions, profiles: [Profile] = [], platform: String? = nil) async -> ScanReport {
+/// Scans, then judges each report beside it: observations (TLSScanner) → verdicts (TLSPolicy).
+func runScan(_ targets: [ScanTarget], options: ScanOptions, profiles: [Profile] = [], platform: String? = nil) async -> JudgedScan {
     let started = Date()
-    let scanner = Scanner(options: options)
-    var results = await scanner.scan(targets)
-    for i in results.indices {
-        results[i].grade = Grader.grade(results[i])
-        if !profiles.isEmpty { results[i].compliance = profiles.map { ProfileEvaluator.evaluate($0, results[i], platform: platform) } }
-    }
-    return ScanReport(tool: .init(name: "tlsguard", version: TLSGuard.version), startedAt: started, finishedAt: Date(), targets: results)
+    let results = await Scanner(options: options).scan(targets)
+    let report = ScanReport(tool: .init(name: "tlsguard", version: TLSGuard.version), startedAt: started, finishedAt: Date(), targets: results)
+    return JudgedScan(report: report, policy: results.map { PolicyResult.judge($0, profiles: profiles, platform: platform) })
 }

@@ -11,15 +11,21 @@ import TLSWire
 struct PolicyIntegrationTests {
     func pki() throws -> TestPKI { try TestPKI.shared.get() }
 
-    func scan(_ port: Int, now: Date? = nil) async throws -> TargetReport {
+    /// A report and the verdicts made beside it.
+    struct Judged {
+        var report: TargetReport
+        var policy: PolicyResult
+        var grade: GradeReport? { policy.grade }
+        var compliance: [ComplianceReport]? { policy.compliance }
+    }
+
+    func scan(_ port: Int, now: Date? = nil) async throws -> Judged {
         var options = ScanOptions()
         options.readTimeout = .seconds(3)
         options.extraRoots = [try TestPKI.certificate(try pki().root)]
         options.now = now
-        var t = await Scanner(options: options).scan(ScanTarget(host: "127.0.0.1", port: port, sni: "localhost"))
-        t.grade = Grader.grade(t)
-        t.compliance = [ProfileEvaluator.evaluate(try Profile.resolve("pci-dss-4"), t, platform: "nginx")]
-        return t
+        let t = await Scanner(options: options).scan(ScanTarget(host: "127.0.0.1", port: port, sni: "localhost"))
+        return Judged(report: t, policy: .judge(t, profiles: [try Profile.resolve("pci-dss-4")], platform: "nginx"))
     }
 
     /// The test PKI's chain (ECDSA P-256 leaf for localhost, trusted through --ca-file), or another leaf.

@@ -1,4 +1,30 @@
-/// The SSL Labs-style grade of a target (computed by TLSPolicy; data only here).
+import TLSReport
+
+/// The verdicts on one target, made beside its report (never written into it): the grade, and
+/// one verdict per selected profile. Its JSON keys (`grade`, `compliance`) sit in the target's
+/// object in `tlsguard scan --format json`, as the schema documents.
+public struct PolicyResult: Codable, Sendable {
+    /// nil when the target could not be scanned.
+    public var grade: GradeReport?
+    /// nil when no profile was selected.
+    public var compliance: [ComplianceReport]?
+
+    public init(grade: GradeReport?, compliance: [ComplianceReport]?) {
+        self.grade = grade
+        self.compliance = compliance
+    }
+
+    /// Grades `target` and checks it against `profiles` (none: no compliance verdicts).
+    public static func judge(_ target: TargetReport, profiles: [Profile] = [], platform: String? = nil) -> PolicyResult {
+        PolicyResult(grade: Grader.grade(target),
+                     compliance: profiles.isEmpty ? nil : profiles.map { ProfileEvaluator.evaluate($0, target, platform: platform) })
+    }
+
+    /// Whether every selected profile is met (true when none was selected).
+    public var meetsEveryProfile: Bool { compliance?.allSatisfy { $0.verdict == .compliant } ?? true }
+}
+
+/// The SSL Labs-style grade of a target.
 public struct GradeReport: Codable, Sendable, Hashable {
     /// `A+`, `A`, `A-`, `B` … `F`, or `T` (not trusted) / `M` (name mismatch).
     public var grade: String

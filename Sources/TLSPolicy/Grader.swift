@@ -41,7 +41,7 @@ public enum Grader {
             else if leaf.keyType == "ECDSA" || leaf.keyType == "Ed25519" { kx.append((ecScore(leaf.keyBits), "\(leaf.keyBits)-bit \(leaf.keyType) certificate key")) }
         }
         if let dh = t.protocols.compactMap(\.dhParameterBits).min() { kx.append((rsaScore(dh), "\(dh)-bit DH parameters")) }
-        for p in t.protocols where p.version != ProtocolVersion.tls13.name {
+        for p in t.protocols where p.version != .tls13 {
             for g in p.groups?.groups ?? [] where (g.bits ?? 0) > 0 && g.kind == "ec" {
                 kx.append((ecScore((g.bits ?? 128) * 2), "ECDHE group \(g.name)"))
             }
@@ -79,7 +79,7 @@ public enum Grader {
         if vulnerable("robot") { cap("F", "a Bleichenbacher padding oracle on RSA key exchange (ROBOT)") }
         // C.
         if !supported.contains(.tls12) && !supported.contains(.tls13) { cap("C", "no TLS 1.2 or 1.3") }
-        let modern = t.protocols.filter { p in p.supported == true && [ProtocolVersion.tls11, .tls12].map(\.name).contains(p.version) }
+        let modern = t.protocols.filter { p in p.supported == true && [ProtocolVersion.tls11, .tls12].contains(p.version) }
             .flatMap { $0.cipherSuites.compactMap { $0.suite?.info } }
         if modern.contains(where: { $0.cipher.hasPrefix("RC4") }) { cap("C", "RC4 is used with TLS 1.1 or newer") }
         if modern.contains(where: { $0.blockBits == 64 }) { cap("C", "3DES or another 64-bit block cipher is used with TLS 1.1 or newer (SWEET32)") }

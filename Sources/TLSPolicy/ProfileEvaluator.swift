@@ -39,7 +39,7 @@ public enum ProfileEvaluator {
     }
 
     static func protocols(_ rule: Profile.ProtocolsRule, _ t: TargetReport) -> Outcome {
-        let incomplete = t.protocols.filter { $0.check.status != .completed && $0.supported == nil }.map(\.version)
+        let incomplete = t.protocols.filter { $0.check.status != .completed && $0.supported == nil }.map(\.version.name)
         let offered = t.supportedVersions
         let allowed = (rule.allowed ?? []).compactMap(ProtocolVersion.init(parsing:))
         let required = (rule.required ?? []).compactMap(ProtocolVersion.init(parsing:))
@@ -54,8 +54,8 @@ public enum ProfileEvaluator {
     }
 
     static func cipherSuites(_ rule: Profile.CipherSuitesRule, _ t: TargetReport) -> Outcome {
-        let scope = rule.versions.map { $0.compactMap { ProtocolVersion(parsing: $0)?.name } }
-        let protocols = t.protocols.filter { p in p.supported == true && p.version != ProtocolVersion.sslv2.name && (scope?.contains(p.version) ?? true) }
+        let scope = rule.versions.map { $0.compactMap { ProtocolVersion(parsing: $0) } }
+        let protocols = t.protocols.filter { p in p.supported == true && p.version != .sslv2 && (scope?.contains(p.version) ?? true) }
         if t.protocols.contains(where: { $0.check.status == .error && (scope?.contains($0.version) ?? true) }) {
             return (.notEvaluated, "the suite enumeration did not complete")
         }
@@ -70,7 +70,7 @@ public enum ProfileEvaluator {
                 if !why.isEmpty { bad.append("\(info.ianaName) in \(p.version) (\(why.joined(separator: ", ")))") }
             }
         }
-        let sslv2 = t.protocolResult(.sslv2)?.supported == true && (scope == nil || scope!.contains(ProtocolVersion.sslv2.name))
+        let sslv2 = t.protocolResult(.sslv2)?.supported == true && (scope == nil || scope!.contains(.sslv2))
         if sslv2 { bad.append("SSL 2.0 cipher specs") }
         if bad.isEmpty {
             let n = protocols.reduce(0) { $0 + $1.cipherSuites.count }

@@ -107,19 +107,19 @@ public struct TargetReport: Codable, Sendable {
 
     public func weakness(_ id: String) -> Finding? { weaknesses.first { $0.id == id } }
 
-    public func protocolResult(_ v: ProtocolVersion) -> ProtocolResult? { protocols.first { $0.version == v.name } }
+    public func protocolResult(_ v: ProtocolVersion) -> ProtocolResult? { protocols.first { $0.version == v } }
     public var supportedVersions: [ProtocolVersion] { protocols.supportedVersions }
 }
 
 extension Array where Element == ProtocolResult {
     /// The versions the server accepted, oldest first.
     public var supportedVersions: [ProtocolVersion] {
-        filter { $0.supported == true }.compactMap { ProtocolVersion(parsing: $0.version) }
+        filter { $0.supported == true }.map(\.version)
     }
 
     /// The suites accepted in `v` (in the report's order); empty when `v` is not supported.
     public func acceptedSuites(_ v: ProtocolVersion) -> [CipherSuite] {
-        first { $0.version == v.name && $0.supported == true }?.cipherSuites.compactMap(\.suite) ?? []
+        first { $0.version == v && $0.supported == true }?.cipherSuites.compactMap(\.suite) ?? []
     }
 
     /// The best version below TLS 1.3 with accepted suites: where a handshake is still in clear.
@@ -128,11 +128,33 @@ extension Array where Element == ProtocolResult {
     }
 }
 
+/// A protocol version in the report, written in the JSON by its name (`TLSv1.2`) as the schema
+/// documents; in Swift it is the `ProtocolVersion` itself, so no one parses the name back.
+@propertyWrapper
+public struct VersionName: Codable, Sendable, Hashable {
+    public var wrappedValue: ProtocolVersion
+    public init(wrappedValue: ProtocolVersion) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let v = ProtocolVersion(parsing: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(name)' is not a protocol version")
+        }
+        wrappedValue = v
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue.name)
+    }
+}
+
 public struct Negotiation: Codable, Sendable, Hashable {
-    public var version: String
+    @VersionName public var version: ProtocolVersion
     public var cipherSuite: SuiteResult
 
-    package init(version: String, cipherSuite: SuiteResult) {
+    package init(version: ProtocolVersion, cipherSuite: SuiteResult) {
         self.version = version
         self.cipherSuite = cipherSuite
     }
@@ -140,8 +162,8 @@ public struct Negotiation: Codable, Sendable, Hashable {
 
 /// One protocol version's results.
 public struct ProtocolResult: Codable, Sendable {
-    /// `TLSv1.2`
-    public var version: String
+    /// `TLSv1.2` in the JSON.
+    @VersionName public var version: ProtocolVersion
     /// `0x0303`
     public var code: String
     public var check: CheckStatus
@@ -163,7 +185,7 @@ public struct ProtocolResult: Codable, Sendable {
     public init(version: ProtocolVersion, check: CheckStatus, supported: Bool?, cipherSuites: [SuiteResult] = [],
                 serverOrder: ServerOrder = ServerOrder(check: .notRun("fewer than two suites"), enforced: nil),
                 groups: GroupsResult? = nil, refusal: String? = nil) {
-        self.version = version.name
+        self.version = version
         self.code = version.hexString
         self.check = check
         self.supported = supported

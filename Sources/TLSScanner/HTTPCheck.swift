@@ -7,7 +7,7 @@ import TLSWire
 extension ProbeSession {
     func scanHTTP(enabled: Bool, protocols: [ProtocolResult]) async -> HTTPResult {
         await scanHTTP(enabled: enabled, tls12OrLater: protocols.contains {
-            $0.supported == true && ($0.version == ProtocolVersion.tls12.name || $0.version == ProtocolVersion.tls13.name)
+            $0.supported == true && ($0.version == .tls12 || $0.version == .tls13)
         })
     }
 

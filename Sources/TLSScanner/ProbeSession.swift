@@ -365,31 +365,33 @@ final class ProbeSession: Sendable {
     /// the best of TLS 1.0–1.2 that has ECDHE suites (ServerKeyExchange elimination), plus the DH size.
     func scanGroups(_ protocols: inout [ProtocolResult]) async {
         async let tls13: GroupsResult? = {
-            guard let p = protocols.first(where: { $0.version == ProtocolVersion.tls13.name }), p.supported == true else { return nil }
+            guard let p = protocols.first(where: { $0.version == .tls13 }), p.supported == true else { return nil }
             // Done already when the version scan went straight on to them (`scanVersionAndGroups`).
             if let done = p.groups { return done }
             return await self.groups13(suites: p.cipherSuites.compactMap(\.suite))
         }()
         let classic = protocols.filter { p in
-            p.supported == true && [ProtocolVersion.tls10, .tls11, .tls12].map(\.name).contains(p.version)
+            p.supported == true && [ProtocolVersion.tls10, .tls11, .tls12].contains(p.version)
         }.last
         async let tls12: GroupsResult? = {
             guard let p = classic else { return nil }
             let ecdhe = p.cipherSuites.compactMap(\.suite).filter { $0.info?.keyExchange == .ecdhe }
-            guard !ecdhe.isEmpty, let v = ProtocolVersion(parsing: p.version) else {
+            let v = p.version
+            guard !ecdhe.isEmpty else {
                 return GroupsResult(check: .notRun("no ECDHE suites"), groups: [])
             }
             return await self.groupsClassic(v, suites: ecdhe)
         }()
         async let dh: (Int, String?)? = {
-            guard let p = classic, let v = ProtocolVersion(parsing: p.version) else { return nil }
+            guard let p = classic else { return nil }
+            let v = p.version
             let dhe = p.cipherSuites.compactMap(\.suite).filter { $0.info?.keyExchange == .dhe }
             guard !dhe.isEmpty else { return nil }
             return await self.dhSize(v, suites: dhe)
         }()
         let (g13, g12, dhParams) = await (tls13, tls12, dh)
         for i in protocols.indices {
-            if protocols[i].version == ProtocolVersion.tls13.name { protocols[i].groups = g13 }
+            if protocols[i].version == .tls13 { protocols[i].groups = g13 }
             if let c = classic, protocols[i].version == c.version {
                 protocols[i].groups = g12
                 protocols[i].dhParameterBits = dhParams?.0

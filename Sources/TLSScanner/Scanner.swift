@@ -126,14 +126,14 @@ public struct Scanner: Sendable {
                 } else if !(ProtocolVersion.tls10...ProtocolVersion.tls13).contains(v) {
                     await session.anomalies.add("answered a modern hello with \(v.displayName), which the client did not offer")
                 } else {
-                    report.defaultNegotiation = Negotiation(version: v.name, cipherSuite: SuiteResult(sh.cipherSuite))
+                    report.defaultNegotiation = Negotiation(version: v, cipherSuite: SuiteResult(sh.cipherSuite))
                 }
             }
         }
 
         // The HTTP check needs one TLS 1.2+ handshake and nothing the enumeration finds: when the
         // connectivity probe already got TLS 1.2 or 1.3, it runs beside everything else.
-        let negotiated = report.defaultNegotiation.flatMap { ProtocolVersion(parsing: $0.version) }
+        let negotiated = report.defaultNegotiation?.version
         let httpEarly = negotiated.map { $0 >= .tls12 } ?? false
         async let earlyHTTP: HTTPResult? = httpEarly ? session.scanHTTP(enabled: options.http, tls12OrLater: true) : nil
 
@@ -144,7 +144,7 @@ public struct Scanner: Sendable {
             }
             var results: [ProtocolResult] = []
             for await r in group { results.append(r) }
-            return results.sorted { (ProtocolVersion(parsing: $0.version) ?? .sslv2) < (ProtocolVersion(parsing: $1.version) ?? .sslv2) }
+            return results.sorted { ($0.version) < ($1.version) }
         }
         // No version answered in a way the scanner understood: there is nothing to judge, and a
         // report of "nothing supported" would be a false clean result.
@@ -192,7 +192,7 @@ public struct Scanner: Sendable {
     /// SSL 3.0 up erred (SSL 2.0's own format often draws garbage from servers that do not speak it,
     /// which counts as a refusal there).
     static func everyVersionErred(_ protocols: [ProtocolResult]) -> String? {
-        let tlsFamily = protocols.filter { $0.version != ProtocolVersion.sslv2.name }
+        let tlsFamily = protocols.filter { $0.version != .sslv2 }
         guard !tlsFamily.isEmpty, protocols.allSatisfy({ $0.supported != true }),
               tlsFamily.allSatisfy({ $0.check.status == .error }) else { return nil }
         let best = tlsFamily.last!

@@ -78,8 +78,8 @@ struct TextRenderer {
         out.append("")
         out.append("  " + bold("Protocols"))
         for p in t.protocols {
-            let v = ProtocolVersion(parsing: p.version) ?? .tls12
-            var line = "    " + p.version.padding(toLength: 9, withPad: " ", startingAt: 0)
+            let v = p.version
+            var line = "    " + p.version.name.padding(toLength: 9, withPad: " ", startingAt: 0)
             switch (p.check.status, p.supported) {
             case (.completed, true?), (.error, true?):
                 let deprecated = v <= .tls11

@@ -45,7 +45,7 @@ extension ProbeSession {
             for (i, chain) in flights.enumerated() {
                 if let chain { collected.append(CollectedChain(chain: chain, label: "\(v.name), \(variants[i].0), \(sniLabel(variants[i].2))")) }
             }
-        } else if protocols.contains(where: { $0.version == ProtocolVersion.tls13.name && $0.supported == true }) {
+        } else if protocols.contains(where: { $0.version == .tls13 && $0.supported == true }) {
             // TLS 1.3 encrypts the Certificate message: a full handshake, once per key type.
             for sni in snis {
                 for (key, label) in [(FullHandshake.ServerKey.rsa, "RSA"), (.ecdsa, "ECDSA")] {

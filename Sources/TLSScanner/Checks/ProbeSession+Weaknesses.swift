@@ -325,7 +325,7 @@ extension ProbeSession {
         out.append(fs)
 
         var drown = Finding("drown", "DROWN (SSL 2.0 on the same key)", severity: .critical, cve: ["CVE-2016-0800"])
-        if let p = protocols.first(where: { $0.version == ProtocolVersion.sslv2.name }), p.check.status == .completed {
+        if let p = protocols.first(where: { $0.version == .sslv2 }), p.check.status == .completed {
             drown.vulnerable = p.supported == true
             drown.evidence = p.supported == true
                 ? "SSL 2.0 is offered on this port: any TLS server sharing its RSA key is exposed"

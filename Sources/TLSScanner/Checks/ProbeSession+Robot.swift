@@ -118,13 +118,8 @@ extension ProbeSession {
               let encrypted = robotCiphertext(variant, modulus: key.modulus, exponent: key.exponent, version: version)
         else { return nil }
         var out = ByteBuffer()
-        var body = ByteBuffer()
-        body.writeInteger(UInt16(encrypted.count))  // RFC 5246 §7.4.7.1: opaque<0..2^16-1>
-        body.writeBytes(encrypted)
-        var handshake = ByteBuffer()
-        handshake.writeInteger(UInt8(16))  // client_key_exchange
-        handshake.writeUInt24(UInt32(body.readableBytes))
-        handshake.writeBuffer(&body)
+        // RFC 5246 §7.4.7.1: EncryptedPreMasterSecret is opaque<0..2^16-1>.
+        let handshake = HandshakeMessage.framed(.clientKeyExchange) { b in b.writeTLSVector(.two) { $0.writeBytes(encrypted) } }
         TLSRecord(contentType: .handshake, version: version, fragment: handshake).write(to: &out)
         TLSRecord(contentType: .changeCipherSpec, version: version, fragment: ByteBuffer(bytes: [1])).write(to: &out)
         // "Encrypted" Finished: any 64 bytes; the keys it would need come from the premaster secret.

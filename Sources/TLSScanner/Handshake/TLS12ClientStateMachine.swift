@@ -473,18 +473,12 @@ struct TLS12ClientStateMachine: HandshakeStateMachine {
     /// here because the session ID is set after building.
     static func padded(_ hello: ClientHello) -> ClientHello {
         var h = hello
-        let length = h.handshakeBytes.readableBytes
-        if length > 0xFF && length < 0x200 {
-            h.extensions.append(TLSExtension(type: .padding, data: [UInt8](repeating: 0, count: max(0x200 - length - 4, 1))))
-        }
+        h.padForF5()
         return h
     }
 
     static func handshake(_ type: HandshakeType, _ body: (inout ByteBuffer) -> Void) -> ByteBuffer {
-        var b = ByteBuffer()
-        b.writeInteger(type.rawValue)
-        b.writeTLSVector(.three, body)
-        return b
+        HandshakeMessage.framed(type, body)
     }
 
     /// Our ephemeral key and the shared secret (RFC 8422 §5.10: the x-coordinate; RFC 7748 for x25519).

@@ -599,17 +599,11 @@ struct TLS13ClientStateMachine: HandshakeStateMachine {
     /// `reserving` bytes of extensions still to come (the padding must precede pre_shared_key).
     private static func padded(_ hello: ClientHello, reserving: Int) -> ClientHello {
         var h = hello
-        let length = h.handshakeBytes.readableBytes + reserving
-        if length > 0xFF && length < 0x200 {
-            h.extensions.append(TLSExtension(type: .padding, data: [UInt8](repeating: 0, count: max(0x200 - length - 4, 1))))
-        }
+        h.padForF5(reserving: reserving)
         return h
     }
 
     static func handshake(_ type: HandshakeType, _ body: (inout ByteBuffer) -> Void) -> [UInt8] {
-        var b = ByteBuffer()
-        b.writeInteger(type.rawValue)
-        b.writeTLSVector(.three, body)
-        return Array(b.readableBytesView)
+        Array(HandshakeMessage.framed(type, body).readableBytesView)
     }
 }

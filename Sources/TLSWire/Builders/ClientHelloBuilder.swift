@@ -122,15 +122,7 @@ public struct ClientHelloBuilder: Sendable {
         exts += extraExtensions
         hello.extensions = exts
 
-        if padForF5 {
-            // RFC 7685 §1 and the F5 bug it cites: a hello whose handshake message is 256–511 bytes
-            // long hangs some servers. Pad it to 512.
-            let length = hello.handshakeBytes.readableBytes
-            if length > 0xFF && length < 0x200 {
-                let padding = max(0x200 - length - 4, 1)
-                hello.extensions.append(TLSExtension(type: .padding, data: [UInt8](repeating: 0, count: padding)))
-            }
-        }
+        if padForF5 { hello.padForF5() }
         return hello
     }
 

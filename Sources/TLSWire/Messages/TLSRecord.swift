@@ -66,13 +66,7 @@ public struct HandshakeMessage: Hashable, Sendable {
     public var type: HandshakeType
     public var body: ByteBuffer
     /// The message as it stood on the wire: the 4-byte header and the body.
-    public var bytes: ByteBuffer {
-        var b = ByteBuffer()
-        b.writeInteger(type.rawValue)
-        var body = body
-        b.writeTLSVector(.three) { $0.writeBuffer(&body) }
-        return b
-    }
+    public var bytes: ByteBuffer { Self.framed(type) { $0.writeImmutableBuffer(body) } }
 
     public init(type: HandshakeType, body: ByteBuffer) {
         self.type = type

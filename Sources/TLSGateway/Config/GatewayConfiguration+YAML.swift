@@ -7,11 +7,13 @@ import Yams
 extension GatewayConfiguration {
     /// Reads and validates a YAML config file. Relative paths in it are taken from its directory.
     public static func load(path: String) throws(GatewayConfigError) -> GatewayConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw GatewayConfigError(file: path, problem: "cannot read the file (\((error as NSError).localizedDescription))")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let why = !FileManager.default.fileExists(atPath: path) ? "no such file"
+                : !FileManager.default.isReadableFile(atPath: path) ? "permission denied" : "it is not a readable file"
+            throw GatewayConfigError(file: path, problem: "cannot read the file (\(why))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw GatewayConfigError(file: path, problem: "cannot read the file (it is not UTF-8 text)")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, file: path, baseDirectory: base)
@@ -48,8 +50,35 @@ private struct YAMLReader {
 
     mutating func read(_ root: ConfigNode) throws(GatewayConfigError) -> GatewayConfiguration {
         let top = try root.mapping(allowed: Self.topKeys)
+        let listeners = try readListeners(top, root)
+        let upstream = try readUpstream(top, root, listeners: listeners)
+        let exceptions = try readExceptions(top)
+        let records = try readRecords(top)
+        let (defaultPolicy, noSNI, hosts) = try readPolicies(top)
+        let clientCheck = try readClientCheck(top, listeners: listeners)
+        // Rules across sections.
+        if exceptions.contains(where: \.isAPIKey) && records.apiKeyHeader == nil {
+            throw root.error("API-key exceptions need 'records.apiKeyHeader' (the request header that carries the key)")
+        }
+        if exceptions.contains(where: \.isAPIKey) && upstream?.mode == .tcp {
+            throw root.error("API-key exceptions need an HTTP upstream ('upstream.mode: http')")
+        }
 
-        // listeners
+        if clientCheck?.path != nil && upstream?.mode == .tcp {
+            throw root.error("'clientCheck.path' needs an HTTP upstream: a TCP relay has no paths (use a clientCheck listener)")
+        }
+
+        let drain = try top["drainTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(30)
+        let idle = try top["idleTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(60)
+        if idle <= .zero { throw top["idleTimeout"]!.error("must be more than 0") }
+
+        return GatewayConfiguration(
+            listeners: listeners, admin: try readAdmin(top), upstream: upstream, certificates: try readCertificates(top, root),
+            defaultPolicy: defaultPolicy, noSNIPolicy: noSNI, hostPolicies: hosts, exceptions: exceptions,
+            records: records, tls: try readTLS(top), drainTimeout: drain, idleTimeout: idle, clientCheck: clientCheck)
+    }
+
+    func readListeners(_ top: [String: ConfigNode], _ root: ConfigNode) throws(GatewayConfigError) -> [GatewayConfiguration.Listener] {
         guard let listenersNode = top["listeners"] else { throw root.error("missing 'listeners' (at least one address to accept TLS on)") }
         var listeners: [GatewayConfiguration.Listener] = []
         for (index, item) in try listenersNode.sequence().enumerated() {
@@ -62,7 +91,10 @@ private struct YAMLReader {
             listeners.append(.init(name: name, host: host, port: port, clientCheck: check))
         }
         if listeners.isEmpty { throw listenersNode.error("at least one listener is needed") }
+        return listeners
+    }
 
+    func readAdmin(_ top: [String: ConfigNode]) throws(GatewayConfigError) -> GatewayConfiguration.Listener? {
         var admin: GatewayConfiguration.Listener?
         if let adminNode = top["admin"] {
             let m = try adminNode.mapping(allowed: ["address"])
@@ -70,8 +102,11 @@ private struct YAMLReader {
             let (host, port) = try address.address()
             admin = .init(name: "admin", host: host, port: port)
         }
+        return admin
+    }
 
-        // upstream (optional when every listener only serves the client check)
+    /// Optional when every listener only serves the client check.
+    func readUpstream(_ top: [String: ConfigNode], _ root: ConfigNode, listeners: [GatewayConfiguration.Listener]) throws(GatewayConfigError) -> GatewayConfiguration.Upstream? {
         var upstream: GatewayConfiguration.Upstream?
         if let upstreamNode = top["upstream"] {
             let um = try upstreamNode.mapping(allowed: ["address", "mode", "connectTimeout", "responseTimeout", "maxIdleConnections"])
@@ -87,8 +122,10 @@ private struct YAMLReader {
         } else if !listeners.allSatisfy(\.clientCheck) {
             throw root.error("missing 'upstream' (where allowed traffic goes)")
         }
+        return upstream
+    }
 
-        // certificates
+    func readCertificates(_ top: [String: ConfigNode], _ root: ConfigNode) throws(GatewayConfigError) -> [GatewayConfiguration.Certificate] {
         guard let certsNode = top["certificates"] else { throw root.error("missing 'certificates' (at least a default chain and key)") }
         var certificates: [GatewayConfiguration.Certificate] = []
         for item in try certsNode.sequence() {
@@ -105,8 +142,10 @@ private struct YAMLReader {
             certificates.append(.init(hosts: hosts, isDefault: isDefault, chainPath: chainPath, keyPath: keyPath))
         }
         if certificates.isEmpty { throw certsNode.error("at least one certificate is needed") }
+        return certificates
+    }
 
-        // policy
+    func readPolicies(_ top: [String: ConfigNode]) throws(GatewayConfigError) -> (HostPolicy, HostPolicy?, [String: HostPolicy]) {
         var defaultPolicy = HostPolicy(name: "default")
         var noSNI: HostPolicy?
         var hosts: [String: HostPolicy] = [:]
@@ -126,8 +165,10 @@ private struct YAMLReader {
                 }
             }
         }
+        return (defaultPolicy, noSNI, hosts)
+    }
 
-        // exceptions
+    func readExceptions(_ top: [String: ConfigNode]) throws(GatewayConfigError) -> [PolicyException] {
         var exceptions: [PolicyException] = []
         if let exNode = top["exceptions"] {
             for item in try exNode.sequence() {
@@ -157,8 +198,10 @@ private struct YAMLReader {
                 exceptions.append(PolicyException(name: name, matcher: matcher, hosts: scope, expires: expires))
             }
         }
+        return exceptions
+    }
 
-        // records
+    func readRecords(_ top: [String: ConfigNode]) throws(GatewayConfigError) -> GatewayConfiguration.Records {
         var records = GatewayConfiguration.Records()
         if let recNode = top["records"] {
             let m = try recNode.mapping(allowed: ["database", "queueCapacity", "apiKeyHeader", "apiKeyStorage"])
@@ -167,14 +210,10 @@ private struct YAMLReader {
             if let n = m["apiKeyHeader"] { records.apiKeyHeader = try n.string() }
             if let n = m["apiKeyStorage"] { records.apiKeyStorage = try n.choice(GatewayConfiguration.APIKeyStorage.self, [.hashed, .plain, .none]) }
         }
-        if exceptions.contains(where: \.isAPIKey) && records.apiKeyHeader == nil {
-            throw root.error("API-key exceptions need 'records.apiKeyHeader' (the request header that carries the key)")
-        }
-        if exceptions.contains(where: \.isAPIKey) && upstream?.mode == .tcp {
-            throw root.error("API-key exceptions need an HTTP upstream ('upstream.mode: http')")
-        }
+        return records
+    }
 
-        // tls
+    func readTLS(_ top: [String: ConfigNode]) throws(GatewayConfigError) -> GatewayConfiguration.TLSSettings {
         var tls = GatewayConfiguration.TLSSettings()
         if let tlsNode = top["tls"] {
             let m = try tlsNode.mapping(allowed: ["strictCiphers", "legacyCiphers", "checkCiphers", "helloTimeout", "maxHelloBytes"])
@@ -184,11 +223,10 @@ private struct YAMLReader {
             if let n = m["helloTimeout"] { tls.helloTimeout = Self.amount(try n.duration()) }
             if let n = m["maxHelloBytes"] { tls.maxHelloBytes = try n.int(in: 512...65536) }
         }
-        let drain = try top["drainTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(30)
-        let idle = try top["idleTimeout"].map { n throws(GatewayConfigError) in Self.amount(try n.duration()) } ?? .seconds(60)
-        if idle <= .zero { throw top["idleTimeout"]!.error("must be more than 0") }
+        return tls
+    }
 
-        // client check
+    func readClientCheck(_ top: [String: ConfigNode], listeners: [GatewayConfiguration.Listener]) throws(GatewayConfigError) -> GatewayConfiguration.ClientCheckSettings? {
         var clientCheck: GatewayConfiguration.ClientCheckSettings?
         if let ccNode = top["clientCheck"] {
             let m = try ccNode.mapping(allowed: ["path", "policyHost", "lookup", "historySize", "historyTTL"])
@@ -212,14 +250,7 @@ private struct YAMLReader {
         } else if listeners.contains(where: \.clientCheck) {
             clientCheck = GatewayConfiguration.ClientCheckSettings()
         }
-        if clientCheck?.path != nil && upstream?.mode == .tcp {
-            throw root.error("'clientCheck.path' needs an HTTP upstream: a TCP relay has no paths (use a clientCheck listener)")
-        }
-
-        return GatewayConfiguration(
-            listeners: listeners, admin: admin, upstream: upstream, certificates: certificates,
-            defaultPolicy: defaultPolicy, noSNIPolicy: noSNI, hostPolicies: hosts, exceptions: exceptions,
-            records: records, tls: tls, drainTimeout: drain, idleTimeout: idle, clientCheck: clientCheck)
+        return clientCheck
     }
 
     func readPolicy(_ node: ConfigNode, base: HostPolicy) throws(GatewayConfigError) -> HostPolicy {

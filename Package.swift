@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "tlsguard", targets: ["tlsguard"]),
         .library(name: "TLSWire", targets: ["TLSWire"]),
         .library(name: "TLSScanner", targets: ["TLSScanner"]),
+        // For FuzzTesting/ (the profile reader's fuzz target); not a promise of a stable API.
+        .library(name: "TLSPolicy", targets: ["TLSPolicy"]),
         .library(name: "TLSGateway", targets: ["TLSGateway"]),
         .library(name: "TLSTelemetry", targets: ["TLSTelemetry"]),
     ],

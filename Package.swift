@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "TLSWire", targets: ["TLSWire"]),
         .library(name: "TLSReport", targets: ["TLSReport"]),
         .library(name: "TLSScanner", targets: ["TLSScanner"]),
+        // For FuzzTesting/ (the profile reader's fuzz target); not a promise of a stable API.
+        .library(name: "TLSPolicy", targets: ["TLSPolicy"]),
         .library(name: "TLSGateway", targets: ["TLSGateway"]),
         .library(name: "TLSTelemetry", targets: ["TLSTelemetry"]),
     ],

@@ -125,10 +125,17 @@ extension Profile {
 
     /// Parses YAML (JSON is YAML too) and checks it: known keys only, exactly one rule per requirement.
     public static func parse(_ text: String, source: String) throws -> Profile {
-        let raw: Any?
-        do { raw = try Yams.load(yaml: text) } catch {
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
             throw ProfileError(source: source, problem: "not valid YAML or JSON: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
+        // Yams' untyped loader force-unwraps every mapping key as a string and traps on a sequence or
+        // mapping used as a key (YAML 1.2 §7.4.2 allows them; `{[a]: 1}` crashed here, found by
+        // FuzzTesting/FuzzProfile), so the keys are checked before it sees the tree.
+        if let root, let problem = Self.nonStringKey(in: root) {
+            throw ProfileError(source: source, problem: problem)
+        }
+        let raw = root?.any
         guard let top = raw as? [String: Any] else { throw ProfileError(source: source, problem: "the top level must be a mapping") }
         let topKeys: Set<String> = ["format", "id", "name", "version", "description", "source", "requirements"]
         if let unknown = top.keys.first(where: { !topKeys.contains($0) }) {
@@ -171,6 +178,27 @@ extension Profile {
             }
         }
         return profile
+    }
+
+    /// Why `node` cannot be loaded untyped: a mapping key that is not a scalar, or a tree beyond
+    /// `maxNodes` nodes (aliases repeat subtrees, so a small file can stand for a huge tree).
+    static func nonStringKey(in node: Node, maxNodes: Int = 100_000) -> String? {
+        var pending = [node]
+        var visited = 0
+        while let next = pending.popLast() {
+            visited += 1
+            if visited > maxNodes { return "more than \(maxNodes) YAML nodes" }
+            switch next {
+            case .scalar, .alias: break
+            case .sequence(let sequence): pending.append(contentsOf: sequence)
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    guard key.scalar != nil else { return "a mapping key must be a string (at line \(key.mark.map { "\($0.line)" } ?? "?"))" }
+                    pending.append(value)
+                }
+            }
+        }
+        return nil
     }
 
     private static func path(_ codingPath: [CodingKey]) -> String {

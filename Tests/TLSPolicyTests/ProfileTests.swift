@@ -175,6 +175,24 @@ struct ProfileTests {
         }
     }
 
+    /// Fuzz crashes (FuzzTesting/FuzzProfile): Yams' untyped loader trapped on a mapping key that is
+    /// a sequence or a mapping; the first is the fuzzer's input, kept in FuzzTesting/Corpus/FuzzProfile.
+    @Test(arguments: [
+        "requirements:\n  - id: certificate\n    certificate: { trusted: true, ? [sha1]: 1 }\n",
+        "{[a]: 1}\n",
+        "format: 1\n? {a: b}\n: c\n",
+        "x: &a [1]\ny: {*a : 2}\n",
+    ])
+    func nonStringKeysAreAnErrorNotATrap(_ text: String) {
+        #expect(throws: ProfileError.self) { try Profile.parse(text, source: "fuzz.yaml") }
+    }
+
+    @Test func aliasBombIsRefused() {
+        var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 { text += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        #expect(throws: ProfileError.self) { try Profile.parse(text, source: "bomb.yaml") }
+    }
+
     @Test func missingProfileFile() {
         #expect(throws: ProfileError.self) { try Profile.resolve("./no-such-profile.yaml") }
         #expect(throws: ProfileError.self) { try Profile.resolve("no-such-builtin") }

@@ -237,20 +237,19 @@ final class ProbeSession: Sendable {
     func classify(_ outcome: ProbeOutcome, version v: ProtocolVersion, offered: [CipherSuite]) -> Answer {
         if let sh = outcome.serverHello {
             let negotiated = (try? sh.negotiatedVersion()) ?? sh.legacyVersion
-            guard offered.contains(sh.cipherSuite) else {
-                let note = "chose \(sh.cipherSuite.name) in \(negotiated.displayName), which the client did not offer"
+            /// A ServerHello no correct server sends: an anomaly of the target, and this probe failed.
+            func lie(_ note: String) -> Answer {
                 Task { await anomalies.add(note) }
                 return .failed(note)
+            }
+            guard offered.contains(sh.cipherSuite) else {
+                return lie("chose \(sh.cipherSuite.name) in \(negotiated.displayName), which the client did not offer")
             }
             if let info = sh.cipherSuite.info, !info.allows(negotiated) {
-                let note = "chose \(sh.cipherSuite.name) in \(negotiated.displayName), where that suite does not exist"
-                Task { await anomalies.add(note) }
-                return .failed(note)
+                return lie("chose \(sh.cipherSuite.name) in \(negotiated.displayName), where that suite does not exist")
             }
             guard negotiated <= v else {
-                let note = "answered a \(v.displayName) hello with \(negotiated.displayName), a version it was not offered"
-                Task { await anomalies.add(note) }
-                return .failed(note)
+                return lie("answered a \(v.displayName) hello with \(negotiated.displayName), a version it was not offered")
             }
             // A lower version is how a server without v answers (RFC 8446 §4.1.3, RFC 5246 §E.1).
             guard negotiated == v else { return .refused("server answered with \(negotiated.displayName)") }

@@ -144,7 +144,7 @@ public struct Scanner: Sendable {
             }
             var results: [ProtocolResult] = []
             for await r in group { results.append(r) }
-            return results.sorted { ($0.version) < ($1.version) }
+            return results.sorted { $0.version < $1.version }
         }
         // No version answered in a way the scanner understood: there is nothing to judge, and a
         // report of "nothing supported" would be a false clean result.

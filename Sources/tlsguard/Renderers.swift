@@ -12,18 +12,16 @@ struct JudgedScan: Encodable {
 
     var targets: [(report: TargetReport, policy: PolicyResult)] { Array(zip(report.targets, policy)) }
 
-    /// The documented JSON: the report's keys, each target's object with its `grade` and
-    /// `compliance` keys added (docs/report-schema.json).
+    /// The documented JSON: the report as it encodes itself, with each target's object replaced by
+    /// one that also has its `grade` and `compliance` keys (docs/report-schema.json). Only
+    /// `targets` is named here, so a field added to `ScanReport` reaches the JSON by itself.
     func encode(to encoder: Encoder) throws {
+        try report.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(report.schemaVersion, forKey: .schemaVersion)
-        try c.encode(report.tool, forKey: .tool)
-        try c.encode(report.startedAt, forKey: .startedAt)
-        try c.encode(report.finishedAt, forKey: .finishedAt)
         try c.encode(targets.map { JudgedTarget(report: $0.report, policy: $0.policy) }, forKey: .targets)
     }
 
-    private enum CodingKeys: String, CodingKey { case schemaVersion, tool, startedAt, finishedAt, targets }
+    private enum CodingKeys: String, CodingKey { case targets }
 
     /// One target's keys and its verdicts' keys in one JSON object (both encode into the same
     /// keyed container, and their key sets are disjoint).

@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TLSScannerTests",
-            dependencies: ["TLSReport", "TLSScanner", "TLSWire", "TLSDemo", "TestSupport"]
+            dependencies: ["TLSReport", "TLSScanner", "TLSPolicy", "TLSWire", "TLSDemo", "TestSupport"]
         ),
         .testTarget(
             name: "TLSPolicyTests",

@@ -11,7 +11,10 @@ public enum Grader {
     public static let criteria = "SSL Labs rating guide 2009q"
     static let order = ["A+", "A", "A-", "B", "C", "D", "E", "F"]
 
-    public static func grade(_ t: TargetReport) -> GradeReport? {
+    /// Grades `t`, judging its weaknesses first.
+    public static func grade(_ t: TargetReport) -> GradeReport? { grade(t, JudgedFindings(WeaknessJudge.judge(t))) }
+
+    public static func grade(_ t: TargetReport, _ findings: JudgedFindings) -> GradeReport? {
         guard t.status.status == .completed else { return nil }
         let supported = t.supportedVersions
         guard !supported.isEmpty else {
@@ -21,7 +24,7 @@ public enum Grader {
         var warnings: [String] = []
         var notEvaluated: [String] = []
         func cap(_ g: String, _ reason: String) { caps.append(GradeCap(grade: g, reason: reason)) }
-        func vulnerable(_ id: String) -> Bool { t.weakness(id)?.vulnerable == true }
+        let vulnerable = findings.vulnerable
 
         // 1. Protocol support: (best + worst) / 2.
         let protocolScores: [ProtocolVersion: Int] = [.sslv2: 0, .sslv3: 80, .tls10: 90, .tls11: 95, .tls12: 100, .tls13: 100]
@@ -73,18 +76,18 @@ public enum Grader {
         }) {
             cap("F", "the certificate is signed with \(weak.lowercased().contains("md2") ? "MD2" : "MD5") (\(weak))")
         }
-        if vulnerable("heartbleed") { cap("F", "vulnerable to Heartbleed") }
-        if vulnerable("ccs_injection") { cap("F", "vulnerable to the OpenSSL CCS injection") }
-        if vulnerable("drown") { cap("F", "SSL 2.0 on this key (DROWN)") }
-        if vulnerable("robot") { cap("F", "a Bleichenbacher padding oracle on RSA key exchange (ROBOT)") }
+        if vulnerable(.heartbleed) { cap("F", "vulnerable to Heartbleed") }
+        if vulnerable(.ccsInjection) { cap("F", "vulnerable to the OpenSSL CCS injection") }
+        if vulnerable(.drown) { cap("F", "SSL 2.0 on this key (DROWN)") }
+        if vulnerable(.robot) { cap("F", "a Bleichenbacher padding oracle on RSA key exchange (ROBOT)") }
         // C.
         if !supported.contains(.tls12) && !supported.contains(.tls13) { cap("C", "no TLS 1.2 or 1.3") }
         let modern = t.protocols.filter { p in p.supported == true && [ProtocolVersion.tls11, .tls12].contains(p.version) }
             .flatMap { $0.cipherSuites.compactMap { $0.suite?.info } }
         if modern.contains(where: { $0.cipher.hasPrefix("RC4") }) { cap("C", "RC4 is used with TLS 1.1 or newer") }
         if modern.contains(where: { $0.blockBits == 64 }) { cap("C", "3DES or another 64-bit block cipher is used with TLS 1.1 or newer (SWEET32)") }
-        if vulnerable("poodle") { cap("C", "vulnerable to POODLE (SSL 3.0 with CBC)") }
-        if vulnerable("compression") { cap("C", "TLS compression is enabled (CRIME)") }
+        if vulnerable(.poodle) { cap("C", "vulnerable to POODLE (SSL 3.0 with CBC)") }
+        if vulnerable(.compression) { cap("C", "TLS compression is enabled (CRIME)") }
         // B.
         if supported.contains(.tls10) || supported.contains(.tls11) { cap("B", "TLS 1.0 or TLS 1.1 is offered") }
         if supported.contains(.sslv3) { cap("B", "SSL 3.0 is offered") }
@@ -116,11 +119,11 @@ public enum Grader {
             notEvaluated.append("HSTS (A+ needs it; the HTTP check did not run)")
             cap("A", "HSTS not checked")
         }
-        if vulnerable("fallback_scsv") { cap("A", "TLS_FALLBACK_SCSV is not honoured") }
+        if vulnerable(.fallbackSCSV) { cap("A", "TLS_FALLBACK_SCSV is not honoured") }
         // A- warnings.
-        if vulnerable("secure_renegotiation") { warnings.append("secure renegotiation (RFC 5746) is not supported") }
+        if vulnerable(.secureRenegotiation) { warnings.append("secure renegotiation (RFC 5746) is not supported") }
 
-        for f in t.weaknesses where [.error, .notRun, .notEvaluated].contains(f.check.status) {
+        for f in findings.all where [.error, .notRun, .notEvaluated].contains(f.check.status) {
             notEvaluated.append("\(f.title): \(f.check.reason ?? "did not run")")
         }
         for p in t.protocols where p.check.status == .error { notEvaluated.append("\(p.version): \(p.check.reason ?? "error")") }

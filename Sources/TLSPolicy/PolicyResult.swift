@@ -1,27 +1,45 @@
 import TLSReport
 
-/// The verdicts on one target, made beside its report (never written into it): the grade, and
-/// one verdict per selected profile. Its JSON keys (`grade`, `compliance`) sit in the target's
-/// object in `tlsguard scan --format json`, as the schema documents.
+/// The verdicts on one target, made beside its report (never written into it): the weaknesses
+/// judged, the grade, and one verdict per selected profile. Its JSON keys (`weaknesses`, `grade`,
+/// `compliance`) sit in the target's object in `tlsguard scan --format json`, as the schema
+/// documents (`weaknesses` there is this judged list, in place of the scanner's observations).
 public struct PolicyResult: Codable, Sendable {
+    /// Every weakness with its verdict (empty when the target could not be scanned).
+    public var weaknesses: [JudgedFinding]
     /// nil when the target could not be scanned.
     public var grade: GradeReport?
     /// nil when no profile was selected.
     public var compliance: [ComplianceReport]?
 
-    public init(grade: GradeReport?, compliance: [ComplianceReport]?) {
+    public init(weaknesses: [JudgedFinding] = [], grade: GradeReport?, compliance: [ComplianceReport]?) {
+        self.weaknesses = weaknesses
         self.grade = grade
         self.compliance = compliance
     }
 
-    /// Grades `target` and checks it against `profiles` (none: no compliance verdicts).
+    /// Judges `target`'s weaknesses, grades it and checks it against `profiles` (none: no
+    /// compliance verdicts).
     public static func judge(_ target: TargetReport, profiles: [Profile] = [], platform: String? = nil) -> PolicyResult {
-        PolicyResult(grade: Grader.grade(target),
-                     compliance: profiles.isEmpty ? nil : profiles.map { ProfileEvaluator.evaluate($0, target, platform: platform) })
+        let findings = JudgedFindings(target.status.status == .completed ? WeaknessJudge.judge(target) : [])
+        return PolicyResult(weaknesses: findings.all, grade: Grader.grade(target, findings),
+                            compliance: profiles.isEmpty ? nil : profiles.map { ProfileEvaluator.evaluate($0, target, findings, platform: platform) })
     }
 
     /// Whether every selected profile is met (true when none was selected).
     public var meetsEveryProfile: Bool { compliance?.allSatisfy { $0.verdict == .compliant } ?? true }
+
+    /// The judged weakness `id`, if that check ran.
+    public func weakness(_ id: FindingID) -> JudgedFinding? { weaknesses.first { $0.id == id } }
+}
+
+/// A target's judged weaknesses, looked up by id: what the grade and the profiles read.
+public struct JudgedFindings: Sendable {
+    public var all: [JudgedFinding]
+    public init(_ all: [JudgedFinding]) { self.all = all }
+    public subscript(_ id: FindingID) -> JudgedFinding? { all.first { $0.id == id } }
+    /// The server has weakness `id` (false when it does not, or when that was not determined).
+    public func vulnerable(_ id: FindingID) -> Bool { self[id]?.vulnerable == true }
 }
 
 /// The SSL Labs-style grade of a target.

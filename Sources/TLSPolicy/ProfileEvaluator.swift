@@ -5,9 +5,13 @@ import TLSWire
 /// requirements "not evaluated", never "pass".
 public enum ProfileEvaluator {
     public static func evaluate(_ profile: Profile, _ t: TargetReport, platform: String? = nil) -> ComplianceReport {
+        evaluate(profile, t, JudgedFindings(WeaknessJudge.judge(t)), platform: platform)
+    }
+
+    public static func evaluate(_ profile: Profile, _ t: TargetReport, _ findings: JudgedFindings, platform: String? = nil) -> ComplianceReport {
         var results: [RequirementResult] = []
         for r in profile.requirements {
-            let (status, evidence) = check(r, t)
+            let (status, evidence) = check(r, t, findings)
             var result = RequirementResult(id: r.id, title: r.title, level: r.level ?? .must, status: status, evidence: evidence)
             if status == .fail, let key = r.remediation { result.remediation = Remediation.steps(for: key, platform: platform) }
             results.append(result)
@@ -21,15 +25,15 @@ public enum ProfileEvaluator {
 
     typealias Outcome = (RequirementResult.Status, String)
 
-    static func check(_ r: Profile.Requirement, _ t: TargetReport) -> Outcome {
+    static func check(_ r: Profile.Requirement, _ t: TargetReport, _ findings: JudgedFindings) -> Outcome {
         guard t.status.status == .completed else { return (.notEvaluated, "the target could not be scanned: \(t.status.reason ?? "")") }
         if let rule = r.protocols { return protocols(rule, t) }
         if let rule = r.cipherSuites { return cipherSuites(rule, t) }
         if let rule = r.groups { return groups(rule, t) }
         if let rule = r.certificate { return certificate(rule, t) }
         if let rule = r.dhParameters { return dh(rule, t) }
-        if let rule = r.weaknesses { return weaknesses(rule, t) }
-        if let rule = r.features { return features(rule, t) }
+        if let rule = r.weaknesses { return weaknesses(rule, findings) }
+        if let rule = r.features { return features(rule, t, findings) }
         if let rule = r.hsts { return hsts(rule, t) }
         return (.notEvaluated, "the requirement has no rule")
     }
@@ -136,11 +140,11 @@ public enum ProfileEvaluator {
         return bits >= rule.minimumBits ? (.pass, "\(bits)-bit DH parameters") : (.fail, "\(bits)-bit DH parameters (minimum \(rule.minimumBits))")
     }
 
-    static func weaknesses(_ rule: Profile.WeaknessesRule, _ t: TargetReport) -> Outcome {
+    static func weaknesses(_ rule: Profile.WeaknessesRule, _ findings: JudgedFindings) -> Outcome {
         var found: [String] = []
         var unknown: [String] = []
         for id in rule.notVulnerable {
-            guard let f = t.weakness(id) else { unknown.append("\(id) (no such check)"); continue }
+            guard let f = findings[FindingID(id)] else { unknown.append("\(id) (no such check)"); continue }
             switch f.check.status {
             case .completed: if f.vulnerable == true { found.append(f.title) }
             case .notApplicable: break
@@ -152,7 +156,7 @@ public enum ProfileEvaluator {
         return (.pass, "none of \(rule.notVulnerable.count) checked weaknesses present")
     }
 
-    static func features(_ rule: Profile.FeaturesRule, _ t: TargetReport) -> Outcome {
+    static func features(_ rule: Profile.FeaturesRule, _ t: TargetReport, _ findings: JudgedFindings) -> Outcome {
         let tls13Only = t.supportedVersions == [.tls13]
         guard let f = t.features, f.check.status == .completed || tls13Only else {
             return (.notEvaluated, "protocol features were not read: \(t.features?.check.reason ?? "")")
@@ -163,7 +167,7 @@ public enum ProfileEvaluator {
             case "secureRenegotiation": if !tls13Only && f.secureRenegotiation != true { missing.append("secure renegotiation (RFC 5746)") }
             case "extendedMasterSecret": if !tls13Only && f.extendedMasterSecret != true { missing.append("extended master secret (RFC 7627)") }
             case "ocspStapling": if f.ocspStapling != true { missing.append("OCSP stapling") }
-            case "noCompression": if t.weakness("compression")?.vulnerable == true { missing.append("no compression") }
+            case "noCompression": if findings.vulnerable(.compression) { missing.append("no compression") }
             default: missing.append("\(need) (unknown feature)")
             }
         }

@@ -1,31 +1,60 @@
-/// One known-weakness check: whether it ran, whether the server has the weakness, and the evidence.
-public struct Finding: Codable, Sendable, Hashable {
-    public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
-        case info, low, medium, high, critical
-        private var rank: Int { Self.allCases.firstIndex(of: self)! }
-        public static func < (l: Severity, r: Severity) -> Bool { l.rank < r.rank }
+/// The identity of a known-weakness check: an open set, like the registries (a new check is a new
+/// static member, and an id read from a profile that no check has is still a value).
+public struct FindingID: RawRepresentable, Hashable, Sendable, Codable, Comparable, ExpressibleByStringLiteral,
+    CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
     }
+    public var description: String { rawValue }
+    public static func < (l: FindingID, r: FindingID) -> Bool { l.rawValue < r.rawValue }
 
-    /// Stable identifier, e.g. `heartbleed`, `fallback_scsv`.
-    public var id: String
-    public var title: String
+    // Probed on the wire by the scanner.
+    public static let heartbleed: FindingID = "heartbleed"
+    public static let ccsInjection: FindingID = "ccs_injection"
+    public static let fallbackSCSV: FindingID = "fallback_scsv"
+    public static let downgradeSentinel: FindingID = "downgrade_sentinel"
+    public static let secureRenegotiation: FindingID = "secure_renegotiation"
+    public static let clientRenegotiation: FindingID = "client_renegotiation"
+    public static let compression: FindingID = "compression"
+    public static let earlyData: FindingID = "early_data"
+    public static let robot: FindingID = "robot"
+    // Judged by TLSPolicy from the suites, versions and DH parameters the scan found.
+    public static let poodle: FindingID = "poodle"
+    public static let beast: FindingID = "beast"
+    public static let sweet32: FindingID = "sweet32"
+    public static let rc4: FindingID = "rc4"
+    public static let nullCipher: FindingID = "null_cipher"
+    public static let anonymous: FindingID = "anonymous"
+    public static let export: FindingID = "export"
+    public static let noForwardSecrecy: FindingID = "no_forward_secrecy"
+    public static let drown: FindingID = "drown"
+    public static let dhParameters: FindingID = "dh_parameters"
+}
+
+/// What one weakness probe saw on the wire: whether it ran, whether the server showed the behaviour
+/// the probe looks for (it echoed memory for a short heartbeat, took an early ChangeCipherSpec, sent
+/// no renegotiation_info, accepted 0-RTT data …), and the evidence in words. An observation, not a
+/// verdict: how bad that is (severity, "vulnerable", the title a reader sees) is TLSPolicy's
+/// `JudgedFinding`, which also adds the weaknesses that follow from the suites the scan found.
+public struct Finding: Codable, Sendable, Hashable {
+    public var id: FindingID
     public var check: CheckStatus
-    /// true: the server has the weakness; false: it does not; nil: not determined (see `check`).
-    public var vulnerable: Bool?
-    /// How bad the weakness is when present.
-    public var severity: Severity
+    /// true: the behaviour was seen; false: the probe showed the server does not have it; nil: not
+    /// determined (see `check`).
+    public var seen: Bool?
     /// What was sent and seen, in words.
     public var evidence: String?
-    public var cve: [String]?
 
-    package init(_ id: String, _ title: String, severity: Severity, cve: [String]? = nil, check: CheckStatus = .completed,
-         vulnerable: Bool? = nil, evidence: String? = nil) {
+    package init(_ id: FindingID, check: CheckStatus = .completed, seen: Bool? = nil, evidence: String? = nil) {
         self.id = id
-        self.title = title
-        self.severity = severity
-        self.cve = cve
         self.check = check
-        self.vulnerable = vulnerable
+        self.seen = seen
         self.evidence = evidence
     }
 }

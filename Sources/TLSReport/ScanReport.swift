@@ -105,7 +105,7 @@ public struct TargetReport: Codable, Sendable {
         self.weaknesses = weaknesses
     }
 
-    public func weakness(_ id: String) -> Finding? { weaknesses.first { $0.id == id } }
+    public func weakness(_ id: FindingID) -> Finding? { weaknesses.first { $0.id == id } }
 
     public func protocolResult(_ v: ProtocolVersion) -> ProtocolResult? { protocols.first { $0.version == v } }
     public var supportedVersions: [ProtocolVersion] { protocols.supportedVersions }
@@ -120,6 +120,15 @@ extension Array where Element == ProtocolResult {
     /// The suites accepted in `v` (in the report's order); empty when `v` is not supported.
     public func acceptedSuites(_ v: ProtocolVersion) -> [CipherSuite] {
         first { $0.version == v && $0.supported == true }?.cipherSuites.compactMap(\.suite) ?? []
+    }
+
+    /// Why a "not applicable" that rests on a version seeming unsupported is "not evaluated": the
+    /// versions whose probes erred (nil: none did).
+    public var notEvaluatedReason: String? {
+        let erred = filter { $0.check.status == .error && $0.supported != true }
+        guard !erred.isEmpty else { return nil }
+        return "not evaluated: " + erred.map { "\($0.version) could not be checked (\($0.check.reason ?? "error"))" }
+            .joined(separator: "; ")
     }
 
     /// The best version below TLS 1.3 with accepted suites: where a handshake is still in clear.

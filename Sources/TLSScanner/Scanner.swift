@@ -168,7 +168,7 @@ public struct Scanner: Sendable {
         let (protocols, weaknesses, chains) = await (grouped, probedWeaknesses, collectedChains)
         report.protocols = protocols
         report.features = weaknesses.features
-        report.weaknesses = weaknesses.findings(derived: session.derivedFindings(protocols, supported: protocols.supportedVersions))
+        report.weaknesses = weaknesses.findings
         report.certificates = await session.scanCertificates(protocols, defaultChain: weaknesses.chain, tls13Chain: weaknesses.tls13Chain,
                                                              collected: chains, caRoots: options.extraRoots)
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
@@ -199,17 +199,11 @@ public struct Scanner: Sendable {
         return "\(best.version): \(best.check.reason ?? "error")"
     }
 
-    /// Findings and features that said "not applicable" because a version seemed unsupported are
-    /// "not evaluated" when that version's probes erred: the claim rests on an answer never seen.
+    /// Features that said "not applicable" because a version seemed unsupported are "not evaluated"
+    /// when that version's probes erred: the claim rests on an answer never seen. (TLSPolicy's
+    /// WeaknessJudge applies the same rule to the findings.)
     static func markNotEvaluated(_ report: inout TargetReport) {
-        let erred = report.protocols.filter { $0.check.status == .error && $0.supported != true }
-        guard !erred.isEmpty else { return }
-        let why = "not evaluated: " + erred.map { "\($0.version) could not be checked (\($0.check.reason ?? "error"))" }
-            .joined(separator: "; ")
-        for i in report.weaknesses.indices where report.weaknesses[i].check.status == .notApplicable {
-            report.weaknesses[i].check = .notEvaluated(why)
-            report.weaknesses[i].vulnerable = nil
-        }
+        guard let why = report.protocols.notEvaluatedReason else { return }
         if report.features?.check.status == .notApplicable { report.features?.check = .notEvaluated(why) }
     }
 

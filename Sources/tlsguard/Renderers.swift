@@ -159,10 +159,10 @@ struct TextRenderer {
                 out.append("    " + (h.check.status == .error ? warn("error: ") : "") + (h.check.reason ?? ""))
             }
         }
-        if !t.weaknesses.isEmpty {
+        if !policy.weaknesses.isEmpty {
             out.append("")
             out.append("  " + bold("Weaknesses"))
-            for w in t.weaknesses { out.append(findingLine(w)) }
+            for w in policy.weaknesses { out.append(findingLine(w)) }
         }
         if !t.anomalies.isEmpty {
             out.append("")
@@ -296,7 +296,7 @@ struct TextRenderer {
         return line
     }
 
-    func findingLine(_ w: Finding) -> String {
+    func findingLine(_ w: JudgedFinding) -> String {
         let title = w.title.count > 34 ? String(w.title.prefix(33)) + "…" : w.title.padding(toLength: 34, withPad: " ", startingAt: 0)
         let verdict: String
         let detail: String

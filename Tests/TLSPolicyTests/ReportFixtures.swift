@@ -47,12 +47,13 @@ struct Fixture {
                                               hostnameMatches: hostnameMatches,
                                               hostnameProblem: hostnameMatches == false ? "name mismatch: served for other.example, asked for example.com" : nil)
         t.certificates = CertificatesResult(check: .completed, chains: [ServedChain(servedFor: ["TLSv1.2"], keyType: keyType, analysis: analysis)])
-        let ids = ["heartbleed", "ccs_injection", "fallback_scsv", "downgrade_sentinel", "secure_renegotiation", "client_renegotiation",
-                   "compression", "poodle", "beast", "sweet32", "rc4", "null_cipher", "anonymous", "export", "no_forward_secrecy", "drown",
-                   "dh_parameters", "robot"]
+        // The probes' observations; what follows from the suites (POODLE, RC4, DROWN …) TLSPolicy
+        // judges from `versions`.
+        let ids: [FindingID] = [.heartbleed, .ccsInjection, .fallbackSCSV, .downgradeSentinel, .secureRenegotiation,
+                                .clientRenegotiation, .compression, .earlyData, .robot]
         t.weaknesses = ids.map { id in
-            notRun.contains(id) ? Finding(id, id, severity: .high, check: .notRun("not implemented"))
-                : Finding(id, id, severity: .high, vulnerable: vulnerable.contains(id), evidence: "fixture")
+            notRun.contains(id.rawValue) ? Finding(id, check: .notRun("not implemented"))
+                : Finding(id, seen: vulnerable.contains(id.rawValue), evidence: "fixture")
         }
         t.features = FeatureReport(check: .completed, version: "TLSv1.2", alpn: "h2", extendedMasterSecret: true,
                                    secureRenegotiation: !vulnerable.contains("secure_renegotiation"), sessionTickets: true, sessionIDs: true,

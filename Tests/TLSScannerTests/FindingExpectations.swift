@@ -4,9 +4,9 @@ import TLSReport
 
 /// Checks one finding of a scan: it exists, ran as `status`, says `vulnerable`, and its evidence
 /// (or reason) contains `evidence`.
-func expect(_ r: TargetReport, _ id: String, vulnerable: Bool?, status: CheckStatus.Status = .completed,
+func expect(_ r: TargetReport, _ id: FindingID, vulnerable: Bool?, status: CheckStatus.Status = .completed,
             evidence: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
-    guard let f = r.weakness(id) else {
+    guard let f = r.judged(id) else {
         Issue.record("no finding \(id)", sourceLocation: sourceLocation)
         return
     }

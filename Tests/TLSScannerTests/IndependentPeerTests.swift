@@ -85,7 +85,7 @@ struct IndependentPeerTests {
         defer { peer.stop() }
         let r = await scan(peer.port)
         #expect(r.supportedVersions == [.tls12, .tls13], "\(r.status.reason ?? "")")
-        let vulnerable = r.weaknesses.filter { $0.vulnerable == true }.map(\.id)
+        let vulnerable = r.judgedWeaknesses.filter { $0.vulnerable == true }.map(\.id)
         #expect(vulnerable.isEmpty, "\(vulnerable)")
         expect(r, "fallback_scsv", vulnerable: false, evidence: "inappropriate_fallback")
         expect(r, "rc4", vulnerable: false)
@@ -168,7 +168,7 @@ struct IndependentPeerTests {
         #expect(r.supportedVersions == [.tls12, .tls13], "\(r.status.reason ?? "")")
         // The one thing a scan flags on a modern GnuTLS server: it renegotiates at a client's
         // request (GnuTLS's default; `openssl s_client`'s "R" gets a second handshake too).
-        let vulnerable = r.weaknesses.filter { $0.vulnerable == true }.map(\.id)
+        let vulnerable = r.judgedWeaknesses.filter { $0.vulnerable == true }.map(\.id)
         #expect(vulnerable == ["client_renegotiation"], "\(vulnerable)")
         expect(r, "rc4", vulnerable: false)
         expect(r, "sweet32", vulnerable: false)

@@ -27,7 +27,7 @@ struct RobotTests {
             let r = await scan(peer.port)
             let f = try #require(r.weakness("robot"))
             #expect(f.check.status == .completed, "\(mode): \(f.check.reason ?? "")")
-            #expect(f.vulnerable == vulnerable, "\(mode): \(f.evidence ?? "")")
+            #expect(f.seen == vulnerable, "\(mode): \(f.evidence ?? "")")
             if vulnerable {
                 #expect(f.evidence?.hasPrefix("strong oracle over TLS 1.2") == true, "\(f.evidence ?? "")")
                 #expect(f.evidence?.contains("wrong first bytes: alert decrypt_error") == true)
@@ -44,7 +44,7 @@ struct RobotTests {
             let r = await scan(server.port)
             let f = try #require(r.weakness("robot"))
             #expect(f.check.status == .completed, "\(f.check.reason ?? "")")
-            #expect(f.vulnerable == false, "\(f.evidence ?? "")")
+            #expect(f.seen == false, "\(f.evidence ?? "")")
             let off = await scan(server.port, robot: false)
             #expect(off.weakness("robot")?.check.status == .notRun)
             #expect(off.weakness("robot")?.check.reason?.contains("--robot") == true)
@@ -52,7 +52,7 @@ struct RobotTests {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-cipher", "ECDHE-RSA-AES128-GCM-SHA256"]) { server in
             let r = await scan(server.port)
             #expect(r.weakness("robot")?.check.status == .notApplicable)
-            #expect(r.weakness("robot")?.vulnerable == false)
+            #expect(r.weakness("robot")?.seen == false)
         }
     }
 

@@ -59,7 +59,7 @@ struct WeaknessTests {
         let args = ["-no_tls1", "-no_tls1_1", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305"]
         try await withOpenSSLServer(certificate: try TestCertificate.ecdsa(), arguments: args) { server in
             let r = await scan(server.port)
-            let vulnerable = r.weaknesses.filter { $0.vulnerable == true }.map(\.id)
+            let vulnerable = r.judgedWeaknesses.filter { $0.vulnerable == true }.map(\.id)
             #expect(vulnerable.isEmpty, "\(vulnerable)")
             expect(r, "dh_parameters", vulnerable: nil, status: .notApplicable)
             expect(r, "fallback_scsv", vulnerable: false)
@@ -70,7 +70,7 @@ struct WeaknessTests {
     @Test func tls13OnlyMakesPre13ChecksNotApplicable() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-tls1_3"]) { server in
             let r = await scan(server.port)
-            for id in ["heartbleed", "ccs_injection", "compression", "secure_renegotiation", "fallback_scsv", "downgrade_sentinel"] {
+            for id: FindingID in ["heartbleed", "ccs_injection", "compression", "secure_renegotiation", "fallback_scsv", "downgrade_sentinel"] {
                 expect(r, id, vulnerable: nil, status: .notApplicable)
             }
             // Nothing is in clear, so the features come from our TLS 1.3 client.
@@ -93,7 +93,7 @@ struct WeaknessTests {
             #expect(r.protocolResult(.tls12)?.dhParameterBits == 1024)
             #expect(r.protocolResult(.tls12)?.dhWellKnownPrime == "RFC 5114 §2.1 (1024-bit)")
             expect(r, "dh_parameters", vulnerable: true, evidence: "1024-bit prime (RFC 5114 §2.1 (1024-bit))")
-            #expect(r.weakness("dh_parameters")?.severity == .high)
+            #expect(r.judged("dh_parameters")?.severity == .high)
         }
     }
 
@@ -109,7 +109,7 @@ struct WeaknessTests {
         expect(r, "secure_renegotiation", vulnerable: true)
         expect(r, "poodle", vulnerable: true, evidence: "SSL 3.0 accepts")
         expect(r, "no_forward_secrecy", vulnerable: true, evidence: "no accepted suite has forward secrecy")
-        #expect(r.weakness("no_forward_secrecy")?.severity == .high)
+        #expect(r.judged("no_forward_secrecy")?.severity == .high)
         expect(r, "downgrade_sentinel", vulnerable: nil, status: .notApplicable)
         #expect(r.features?.heartbeat == true)
     }

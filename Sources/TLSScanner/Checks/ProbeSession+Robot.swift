@@ -39,7 +39,7 @@ extension ProbeSession {
     }
 
     func robot(_ protocols: [ProtocolResult], enabled: Bool) async -> Finding {
-        var f = Finding("robot", "ROBOT", severity: .critical, cve: ["CVE-2017-13099"])
+        var f = Finding(.robot)
         guard enabled else {
             f.check = .notRun("off by default: it sends ten RSA handshakes with crafted padding (--robot)")
             return f
@@ -51,7 +51,7 @@ extension ProbeSession {
         }.first
         guard let (version, suites) = rsa else {
             f.check = .notApplicable("no RSA key-exchange suite is accepted")
-            f.vulnerable = false
+            f.seen = false
             f.evidence = "the server accepts no RSA key-exchange suite, so it has no RSA decryption to leak"
             return f
         }
@@ -85,10 +85,10 @@ extension ProbeSession {
             return f
         }
         if Set(rounds[0]).count == 1 {
-            f.vulnerable = false
+            f.seen = false
             f.evidence = "all five ClientKeyExchange variants over \(version.displayName) got the same answer (\(rounds[0][0])), twice"
         } else {
-            f.vulnerable = true
+            f.seen = true
             // A strong oracle tells valid-looking padding (1, 5) from invalid (2–4) by itself.
             let strong = rounds[0][0] != rounds[0][1] && rounds[0][0] == rounds[0][4]
             f.evidence = "\(strong ? "strong" : "weak") oracle over \(version.displayName), the same twice: " + labelled.joined(separator: "; ")

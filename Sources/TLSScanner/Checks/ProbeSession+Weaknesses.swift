@@ -7,7 +7,7 @@ import TLSWire
 extension ProbeSession {
     struct WeaknessScan: Sendable {
         var features: FeatureReport
-        /// The findings of the probes; `findings(derived:)` adds those that follow from the suites.
+        /// The observations of the probes (TLSPolicy's `WeaknessJudge` adds what follows from the suites).
         var probed: [Finding]
         /// The certificate chain of the best TLS 1.0–1.2 handshake, as sent (DER, leaf first).
         var chain: [[UInt8]]?
@@ -18,11 +18,8 @@ extension ProbeSession {
         /// ROBOT (run with `--robot`, else notRun).
         var robot: Finding
 
-        /// Every finding, in the report's order: the probed ones, those derived from the suites and
-        /// DH parameters (`derivedFindings`, once the groups scan has filled those in), then ROBOT.
-        func findings(derived: [Finding]) -> [Finding] {
-            probed + derived + [robot]
-        }
+        /// Every probe's observation, in the report's order (ROBOT last).
+        var findings: [Finding] { probed + [robot] }
     }
 
     func scanWeaknesses(_ protocols: [ProtocolResult]) async -> WeaknessScan {
@@ -83,9 +80,8 @@ extension ProbeSession {
         let notRunFeatures = FeatureReport(
             check: .notApplicable("no TLS 1.0-1.2 or SSL 3.0: the features below are only in clear before TLS 1.3"),
             resumption: .notRun("needs a completed handshake"), earlyData: .notRun("needs a completed TLS 1.3 handshake with our own key schedule"))
-        var heartbleed = Finding("heartbleed", "Heartbleed", severity: .critical, cve: ["CVE-2014-0160"])
-        var renegotiation = Finding("secure_renegotiation", "Insecure renegotiation (RFC 5746)", severity: .high,
-                                    cve: ["CVE-2009-3555"])
+        var heartbleed = Finding(.heartbleed)
+        var renegotiation = Finding(.secureRenegotiation)
         guard let v else {
             heartbleed.check = .notApplicable("TLS 1.3 has no heartbeat extension and no version below it is offered")
             renegotiation.check = .notApplicable("TLS 1.3 has no renegotiation and no version below it is offered")
@@ -130,22 +126,22 @@ extension ProbeSession {
             resumption: .notRun("needs a completed handshake, which the probe engine does not do yet"),
             earlyData: .notRun("needs a completed TLS 1.3 handshake with our own key schedule"))
 
-        renegotiation.vulnerable = !secureReneg
+        renegotiation.seen = !secureReneg
         renegotiation.evidence = secureReneg
             ? "the \(v.displayName) ServerHello carries renegotiation_info"
             : "the \(v.displayName) ServerHello has no renegotiation_info although the client offered it"
 
         if !exts.contains(.heartbeat) {
-            heartbleed.vulnerable = false
+            heartbleed.seen = false
             heartbleed.evidence = "the server does not negotiate the heartbeat extension"
         } else if let reply = conversation.reply {
             let answers = reply.records.filter { $0.contentType == .heartbeat }
             if let first = answers.first {
-                heartbleed.vulnerable = true
+                heartbleed.seen = true
                 heartbleed.evidence = "a heartbeat request claiming 16 bytes more than it carried got a \(first.length)-byte "
                     + "heartbeat response: the server returns its memory (the bytes were not kept)"
             } else {
-                heartbleed.vulnerable = false
+                heartbleed.seen = false
                 heartbleed.evidence = "heartbeat negotiated; an oversized request was "
                     + (reply.alerts.isEmpty ? "ignored, as RFC 6520 §4 requires" : "refused with \(reply.alerts[0].alertDescription)")
             }
@@ -160,7 +156,7 @@ extension ProbeSession {
     // MARK: CCS injection
 
     func ccsInjection(_ v: ProtocolVersion?, _ suites: [CipherSuite]) async -> Finding {
-        var f = Finding("ccs_injection", "OpenSSL CCS injection", severity: .high, cve: ["CVE-2014-0224"])
+        var f = Finding(.ccsInjection)
         guard let v else {
             f.check = .notApplicable("only TLS 1.3 is offered")
             return f
@@ -182,14 +178,14 @@ extension ProbeSession {
         let alertRecords = reply.records.filter { $0.contentType == .alert }
         if reply.alerts.contains(where: { $0.alertDescription == AlertDescription(20) || $0.alertDescription == AlertDescription(21) })
             || alertRecords.contains(where: { $0.length != 2 }) {
-            f.vulnerable = true
+            f.seen = true
             f.evidence = "an early ChangeCipherSpec was accepted: the server then answered with "
                 + (reply.alerts.first.map { "\($0.alertDescription)" } ?? "an encrypted alert")
         } else if let alert = reply.alerts.first {
-            f.vulnerable = false
+            f.seen = false
             f.evidence = "an early ChangeCipherSpec was refused with \(alert.alertDescription)"
         } else if reply.closed {
-            f.vulnerable = false
+            f.seen = false
             f.evidence = "an early ChangeCipherSpec made the server close the connection"
         } else {
             f.check = .error("no answer within 2 s to an early ChangeCipherSpec: inconclusive")
@@ -200,7 +196,7 @@ extension ProbeSession {
     // MARK: Downgrade protection
 
     func fallbackSCSV(_ supported: [ProtocolVersion], _ accepted: (ProtocolVersion) -> [CipherSuite]) async -> Finding {
-        var f = Finding("fallback_scsv", "No TLS_FALLBACK_SCSV (RFC 7507)", severity: .medium)
+        var f = Finding(.fallbackSCSV)
         let versions = supported.filter { $0 >= .sslv3 }.sorted()
         guard versions.count >= 2 else {
             f.check = .notApplicable("only one protocol version is offered: there is nothing to fall back to")
@@ -211,10 +207,10 @@ extension ProbeSession {
         b.fallbackSCSV = true
         let outcome = await probe(b.build(), stopAt: .serverHello)
         if let alert = outcome.flight?.alert, alert.alertDescription == .inappropriateFallback {
-            f.vulnerable = false
+            f.seen = false
             f.evidence = "a \(lower.displayName) hello with TLS_FALLBACK_SCSV got inappropriate_fallback"
         } else if let sh = outcome.serverHello {
-            f.vulnerable = true
+            f.seen = true
             let v = (try? sh.negotiatedVersion()) ?? sh.legacyVersion
             f.evidence = "a \(lower.displayName) hello with TLS_FALLBACK_SCSV was accepted with \(v.displayName), "
                 + "although the server supports \(versions.last!.displayName)"
@@ -225,7 +221,7 @@ extension ProbeSession {
     }
 
     func downgradeSentinel(_ supported: [ProtocolVersion], _ accepted: (ProtocolVersion) -> [CipherSuite]) async -> Finding {
-        var f = Finding("downgrade_sentinel", "No TLS 1.3 downgrade sentinel", severity: .medium)
+        var f = Finding(.downgradeSentinel)
         guard supported.contains(.tls13) else {
             f.check = .notApplicable("TLS 1.3 is not offered")
             return f
@@ -246,7 +242,7 @@ extension ProbeSession {
             let expected: ServerHello.DowngradeSentinel = v == .tls12 ? .tls12 : .tls11OrBelow
             if sh.downgradeSentinel == expected { seen.append(v.displayName) } else { missing.append(v.displayName) }
         }
-        f.vulnerable = !missing.isEmpty
+        f.seen = !missing.isEmpty
         f.evidence = missing.isEmpty
             ? "ServerHello.random ends in DOWNGRD for \(seen.joined(separator: " and ")) hellos"
             : "ServerHello.random lacks the DOWNGRD sentinel for \(missing.joined(separator: " and ")) hellos"
@@ -256,7 +252,7 @@ extension ProbeSession {
     // MARK: Compression (CRIME)
 
     func compression(_ v: ProtocolVersion?, _ suites: [CipherSuite]) async -> Finding {
-        var f = Finding("compression", "TLS compression (CRIME)", severity: .high, cve: ["CVE-2012-4929"])
+        var f = Finding(.compression)
         guard let v else {
             f.check = .notApplicable("TLS 1.3 has no compression and no version below it is offered")
             return f
@@ -268,88 +264,11 @@ extension ProbeSession {
             f.check = .error("a \(v.displayName) hello offering DEFLATE got \(describe(outcome))")
             return f
         }
-        f.vulnerable = sh.compressionMethod != 0
+        f.seen = sh.compressionMethod != 0
         f.evidence = sh.compressionMethod != 0
             ? "the server chose compression method \(sh.compressionMethod) (DEFLATE)"
             : "offered DEFLATE and null; the server chose null"
         return f
-    }
-
-    // MARK: From the suites found
-
-    func derivedFindings(_ protocols: [ProtocolResult], supported: [ProtocolVersion]) -> [Finding] {
-        func suites(_ v: ProtocolVersion) -> [CipherSuiteInfo] { protocols.acceptedSuites(v).compactMap(\.info) }
-        let enumerated = protocols.allSatisfy { $0.check.status == .completed || $0.supported == true }
-        let pre13: [ProtocolVersion] = [.sslv3, .tls10, .tls11, .tls12]
-        let all = pre13.flatMap { v in suites(v).map { (v, $0) } }
-        func finding(_ id: String, _ title: String, _ severity: Finding.Severity, cve: [String]? = nil,
-                     matching: [(ProtocolVersion, CipherSuiteInfo)], clean: String, dirty: (String) -> String) -> Finding {
-            var f = Finding(id, title, severity: severity, cve: cve)
-            guard enumerated else {
-                f.check = .notEvaluated("not evaluated: the suite enumeration did not complete")
-                return f
-            }
-            f.vulnerable = !matching.isEmpty
-            let names = Array(Set(matching.map { $0.1.ianaName })).sorted()
-            let list = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
-            f.evidence = matching.isEmpty ? clean : dirty(list)
-            return f
-        }
-        var out: [Finding] = []
-        let sslv3CBC = suites(.sslv3).filter { $0.mode == .cbc }.map { (ProtocolVersion.sslv3, $0) }
-        out.append(finding("poodle", "POODLE (SSL 3.0 with CBC)", .high, cve: ["CVE-2014-3566"], matching: sslv3CBC,
-                           clean: "no CBC suite over SSL 3.0", dirty: { "SSL 3.0 accepts \($0)" }))
-        let tls10CBC = suites(.tls10).filter { $0.mode == .cbc }.map { (ProtocolVersion.tls10, $0) }
-        out.append(finding("beast", "BEAST (TLS 1.0 with CBC)", .low, cve: ["CVE-2011-3389"], matching: tls10CBC,
-                           clean: "no CBC suite over TLS 1.0", dirty: { "TLS 1.0 accepts \($0) (mitigated in current clients by 1/n-1 splitting)" }))
-        out.append(finding("sweet32", "SWEET32 (64-bit blocks)", .medium, cve: ["CVE-2016-2183"],
-                           matching: all.filter { $0.1.blockBits == 64 }, clean: "no 64-bit block cipher accepted",
-                           dirty: { "accepts \($0)" }))
-        out.append(finding("rc4", "RC4 (RFC 7465)", .high, cve: ["CVE-2013-2566", "CVE-2015-2808"],
-                           matching: all.filter { $0.1.cipher.hasPrefix("RC4") }, clean: "no RC4 suite accepted", dirty: { "accepts \($0)" }))
-        out.append(finding("null_cipher", "NULL-cipher suites", .critical,
-                           matching: all.filter { $0.1.mode == .null }, clean: "no NULL-cipher suite accepted", dirty: { "accepts \($0)" }))
-        out.append(finding("anonymous", "Anonymous suites", .critical,
-                           matching: all.filter { $0.1.isAnonymous }, clean: "no anonymous suite accepted", dirty: { "accepts \($0)" }))
-        out.append(finding("export", "Export suites (FREAK)", .critical, cve: ["CVE-2015-0204", "CVE-2015-4000"],
-                           matching: all.filter { $0.1.isExport }, clean: "no export suite accepted", dirty: { "accepts \($0)" }))
-        // No forward secrecy: the server can be made to use RSA key exchange (every version), and
-        // worst, it offers nothing else.
-        let rsaKx = all.filter { !$0.1.forwardSecrecy && $0.1.keyExchange != .null }
-        var fs = finding("no_forward_secrecy", "No forward secrecy", .medium, matching: rsaKx,
-                         clean: "every accepted suite has forward secrecy", dirty: { "accepts \($0)" })
-        if fs.vulnerable == true, !supported.contains(.tls13), !all.contains(where: { $0.1.forwardSecrecy }) {
-            fs.severity = .high
-            fs.evidence = "no accepted suite has forward secrecy: " + (fs.evidence ?? "")
-        }
-        out.append(fs)
-
-        var drown = Finding("drown", "DROWN (SSL 2.0 on the same key)", severity: .critical, cve: ["CVE-2016-0800"])
-        if let p = protocols.first(where: { $0.version == .sslv2 }), p.check.status == .completed {
-            drown.vulnerable = p.supported == true
-            drown.evidence = p.supported == true
-                ? "SSL 2.0 is offered on this port: any TLS server sharing its RSA key is exposed"
-                : "SSL 2.0 is not offered here (other hosts sharing the key are not checked)"
-        } else {
-            drown.check = .notEvaluated("not evaluated: the SSL 2.0 check did not complete")
-        }
-        out.append(drown)
-
-        var dh = Finding("dh_parameters", "Weak DH parameters (Logjam)", severity: .high, cve: ["CVE-2015-4000"])
-        if let p = protocols.first(where: { $0.dhParameterBits != nil }), let bits = p.dhParameterBits {
-            let shared = p.dhWellKnownPrime.map { " (\($0))" } ?? ""
-            dh.vulnerable = bits < 2048
-            if bits < 1024 { dh.severity = .critical } else if bits < 2048 { dh.severity = .high }
-            dh.evidence = bits < 2048
-                ? "DHE uses a \(bits)-bit prime\(shared)" + (p.dhWellKnownPrime != nil && bits <= 1024 ? ": a widely shared prime of this size is open to precomputation" : "")
-                : "DHE uses a \(bits)-bit prime\(shared)"
-        } else if all.contains(where: { $0.1.keyExchange == .dhe }) {
-            dh.check = .error("DHE suites are accepted but their parameters could not be read")
-        } else {
-            dh.check = .notApplicable("no DHE suite is accepted")
-        }
-        out.append(dh)
-        return out
     }
 
     func describe(_ outcome: ProbeOutcome) -> String {

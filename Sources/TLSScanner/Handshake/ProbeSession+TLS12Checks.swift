@@ -38,7 +38,7 @@ extension ProbeSession {
     }
 
     func tls12Checks(_ protocols: [ProtocolResult]) async -> TLS12Checks {
-        var renegotiation = Finding("client_renegotiation", "Client-initiated renegotiation", severity: .medium)
+        var renegotiation = Finding(.clientRenegotiation)
         func skipped(_ status: CheckStatus, renegotiation reneg: CheckStatus? = nil) -> TLS12Checks {
             renegotiation.check = reneg ?? status
             return TLS12Checks(resumption: status, clientRenegotiation: renegotiation)
@@ -112,17 +112,17 @@ extension ProbeSession {
             + (reneg.secureRenegotiation ? " (renegotiation_info carrying our verify_data)" : "")
         switch reneg.renegotiation {
         case .serverHello?:
-            renegotiation.vulnerable = true
+            renegotiation.seen = true
             renegotiation.evidence = "\(hello) got a ServerHello: the server renegotiates at a client's request, "
                 + "and every renegotiation costs it a new key exchange (a denial-of-service lever)." + legacy
         case .alert(let alert)?:
-            renegotiation.vulnerable = false
+            renegotiation.seen = false
             renegotiation.evidence = "\(hello) was refused with a \(alert.level) \(alert.alertDescription) alert." + legacy
         case .closed?:
-            renegotiation.vulnerable = false
+            renegotiation.seen = false
             renegotiation.evidence = "\(hello) made the server close the connection." + legacy
         case .ignored?:
-            renegotiation.vulnerable = false
+            renegotiation.seen = false
             renegotiation.evidence = "\(hello) got no answer within \(seconds(options.readTimeout)) s: the server ignores it." + legacy
         case nil:
             renegotiation.check = .error("the handshake before renegotiating failed: \(reneg.error?.detail ?? "no result")")

@@ -41,7 +41,7 @@ extension ProbeSession {
     }
 
     func tls13Checks(_ protocols: [ProtocolResult]) async -> TLS13Checks {
-        var finding = Finding("early_data", "0-RTT early data accepted", severity: .low)
+        var finding = Finding(.earlyData)
         func skipped(_ status: CheckStatus, features: TLS13FeatureReport? = nil) -> TLS13Checks {
             finding.check = status
             return TLS13Checks(features: features, earlyData: status, finding: finding)
@@ -82,7 +82,7 @@ extension ProbeSession {
                 ? "no NewSessionTicket after a full TLS 1.3 handshake (\(full.afterHandshake ?? "no answer") within "
                     + "\(seconds(options.readTimeout)) s): nothing to resume, no 0-RTT"
                 : "every NewSessionTicket had ticket_lifetime 0 (RFC 8446 §4.6.1: not to be used): nothing to resume, no 0-RTT"
-            finding.vulnerable = false
+            finding.seen = false
             finding.evidence = f.evidence
             return TLS13Checks(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
         }
@@ -108,23 +108,22 @@ extension ProbeSession {
             : "offering the ticket again got a full handshake (no pre_shared_key in the ServerHello): the server does not resume"
         if zeroRTTTicket == nil {
             f.earlyData = .notOffered
-            finding.vulnerable = false
+            finding.seen = false
             f.evidence = "a full handshake got \(ticketWords); \(resumption). No ticket allows 0-RTT, so no early data was sent."
         } else if r.earlyDataAccepted == true {
             f.earlyData = .accepted
-            finding.vulnerable = true
+            finding.seen = true
             f.evidence = "a full handshake got \(ticketWords); \(resumption), and \(r.earlyDataSent) bytes of 0-RTT data were accepted "
                 + "(early_data in EncryptedExtensions)."
         } else {
             f.earlyData = .rejected
-            finding.vulnerable = false
+            finding.seen = false
             f.evidence = "a full handshake got \(ticketWords); \(resumption). \(r.earlyDataSent) bytes of 0-RTT data were sent and "
                 + "not accepted (no early_data in EncryptedExtensions)."
         }
-        if finding.vulnerable == true {
-            finding.evidence = "\(r.earlyDataSent) bytes of 0-RTT data on a resumed TLS 1.3 handshake were accepted. Early data is not "
-                + "protected against replay (RFC 8446 §8): an attacker who records it can deliver it again, so the application must "
-                + "accept it only for idempotent requests, or answer 425 Too Early (RFC 8470)."
+        if finding.seen == true {
+            // What replay means for the application is TLSPolicy's to say (WeaknessJudge).
+            finding.evidence = "\(r.earlyDataSent) bytes of 0-RTT data on a resumed TLS 1.3 handshake were accepted."
         } else {
             finding.evidence = f.evidence
         }

@@ -23,7 +23,7 @@ final class SilentServer: Sendable {
     static func start() async throws -> SilentServer {
         let opened = NIOLockedValueBox(0)
         let closed = NIOLockedValueBox(0)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: ConnectionDriverTests.group)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(Tracker(opened: opened, closed: closed))
@@ -63,6 +63,10 @@ final class SilentServer: Sendable {
 /// of connection the scanner makes.
 @Suite("Connection driver cancellation")
 struct ConnectionDriverTests {
+    /// Loops of their own: other suites running in parallel may keep the shared loops busy (ROBOT's
+    /// BigInt follow-ups in a debug build), which would time these tests, not the driver.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
     static let hello = ClientHelloBuilder(version: .tls12, cipherSuites: [CipherSuite(0xC02F)], serverName: nil)
         .build().records(recordVersion: .tls10)
 
@@ -72,19 +76,20 @@ struct ConnectionDriverTests {
         let server = try await SilentServer.start()
         let address = server.address
         let task = Task { await operation(address) }
-        #expect(await server.wait { server.opened.withLockedValue { $0 } == 1 }, "the server never saw the connection")
+        #expect(await server.wait(10) { server.opened.withLockedValue { $0 } == 1 }, "the server never saw the connection")
         let start = ContinuousClock.now
         task.cancel()
         let value = await task.value
         #expect(ContinuousClock.now - start < .seconds(1))
-        #expect(await server.wait(1) { server.closed.withLockedValue { $0 } == 1 }, "the connection stayed open")
+        // Polled generously: a busy test run can delay this task, not the close.
+        #expect(await server.wait(5) { server.closed.withLockedValue { $0 } == 1 }, "the connection stayed open")
         await server.stop()
         return value
     }
 
     @Test func cancelledProbeReturnsAtOnceAndCloses() async throws {
         let outcome = try await cancelMidConnection { address in
-            await ProbeTransport(connectTimeout: .seconds(2), readTimeout: .seconds(30))
+            await ProbeTransport(group: Self.group, connectTimeout: .seconds(2), readTimeout: .seconds(30))
                 .probe(address, send: Self.hello, stopAt: .serverHello)
         }
         guard case .ioError("cancelled") = outcome else { Issue.record("\(outcome)"); return }
@@ -92,7 +97,7 @@ struct ConnectionDriverTests {
 
     @Test func cancelledHandshakeClientReturnsAtOnceAndCloses() async throws {
         let result = try await cancelMidConnection { address in
-            await HandshakeClient(connectTimeout: .seconds(2), readTimeout: .seconds(30))
+            await HandshakeClient(group: Self.group, connectTimeout: .seconds(2), readTimeout: .seconds(30))
                 .run(address, TLS13ClientStateMachine(.init(serverName: "localhost")))
         }
         #expect(result.error?.code == .cancelled)
@@ -101,7 +106,7 @@ struct ConnectionDriverTests {
 
     @Test func cancelledFullHandshakeReturnsAtOnceAndCloses() async throws {
         let result = try await cancelMidConnection { address in
-            await FullHandshake(address: address, serverName: "localhost", timeout: .seconds(30)).run()
+            await FullHandshake(address: address, serverName: "localhost", timeout: .seconds(30), group: Self.group).run()
         }
         #expect(result.error == "cancelled")
         #expect(result.version == nil)
@@ -112,7 +117,7 @@ struct ConnectionDriverTests {
         let address = server.address
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return await ProbeTransport(connectTimeout: .seconds(2), readTimeout: .seconds(30))
+            return await ProbeTransport(group: Self.group, connectTimeout: .seconds(2), readTimeout: .seconds(30))
                 .probe(address, send: Self.hello, stopAt: .serverHello)
         }
         let outcome = await task.value
@@ -126,12 +131,12 @@ struct ConnectionDriverTests {
     @Test func silentServerTimesOutAtTheReadDeadline() async throws {
         let server = try await SilentServer.start()
         let start = ContinuousClock.now
-        let outcome = await ProbeTransport(connectTimeout: .seconds(2), readTimeout: .milliseconds(300))
+        let outcome = await ProbeTransport(group: Self.group, connectTimeout: .seconds(2), readTimeout: .milliseconds(300))
             .probe(server.address, send: Self.hello, stopAt: .serverHello)
         guard case .timedOut(let flight) = outcome else { Issue.record("\(outcome)"); return }
         #expect(flight.bytesReceived == 0)
-        #expect(ContinuousClock.now - start < .seconds(2))
-        #expect(await server.wait(1) { server.closed.withLockedValue { $0 } == 1 })
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(await server.wait(5) { server.closed.withLockedValue { $0 } == 1 })
         await server.stop()
     }
 }

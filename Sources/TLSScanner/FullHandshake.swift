@@ -46,111 +46,116 @@ struct FullHandshake: Sendable {
         let context: NIOSSLContext
         do { context = try NIOSSLContext(configuration: config) } catch { return Result(error: "TLS client setup: \(error)") }
         let serverName = self.serverName
-        let timeout = self.timeout
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
-            let once = ResumeOnce(continuation)
-            let bootstrap = ClientBootstrap(group: group)
-                .connectTimeout(timeout)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let collector = FullHandshakeHandler(request: httpRequest, timeout: timeout, once: once)
-                        let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName) { certs, promise in
-                            collector.chain = certs.compactMap { try? $0.toDERBytes() }
-                            promise.succeed(.certificateVerified)
-                        }
-                        try channel.pipeline.syncOperations.addHandler(tls)
-                        try channel.pipeline.syncOperations.addHandler(collector)
-                    }
+        let chain = NIOLockedValueBox<[[UInt8]]>([])
+        // One deadline for the connect, the handshake and the response, as `timeout` says.
+        let conversation = FullHandshakeConversation(request: httpRequest, deadline: .now() + timeout, chain: chain)
+        return await ConnectionDriver(group: group, connectTimeout: timeout, readTimeout: timeout)
+            .run(address, conversation) { channel in
+                let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName) { certs, promise in
+                    chain.withLockedValue { $0 = certs.compactMap { try? $0.toDERBytes() } }
+                    promise.succeed(.certificateVerified)
                 }
-            bootstrap.connect(to: address).whenFailure { error in
-                once.resume(Result(error: describeConnectError(error)))
+                try channel.pipeline.syncOperations.addHandler(tls)
+                try channel.pipeline.syncOperations.addHandler(TLSHandshakeCompletedHandler())
             }
-        }
     }
 }
 
-/// Waits for the handshake, optionally sends an HTTP request and reads the response head.
-final class FullHandshakeHandler: ChannelInboundHandler, @unchecked Sendable {
-    // @unchecked: `chain` is written by NIOSSL's verification callback on this channel's event
-    // loop, like every other member; the handler never leaves that loop.
+/// The handshake is complete: the protocol ALPN chose and the version, read off the pipeline.
+struct TLSHandshakeCompleted: Sendable {
+    var alpn: String?
+    var version: ProtocolVersion?
+}
+
+/// Turns swift-nio-ssl's `handshakeCompleted` into a `TLSHandshakeCompleted` with the negotiated
+/// version, so that the conversation after it needs no access to the pipeline.
+final class TLSHandshakeCompletedHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    var chain: [[UInt8]] = []
-    private let request: String?
-    private let timeout: TimeAmount
-    private let once: ResumeOnce<FullHandshake.Result>
-    private var result = FullHandshake.Result()
-    private var response = ByteBuffer()
-    private var deadline: Scheduled<Void>?
-    private var done = false
-
-    init(request: String?, timeout: TimeAmount, once: ResumeOnce<FullHandshake.Result>) {
-        self.request = request
-        self.timeout = timeout
-        self.once = once
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: timeout) {
-            let (h, ctx) = bound.value
-            h.finish(ctx, error: h.result.version == nil ? "handshake timed out" : (h.request != nil ? "HTTP response timed out" : nil))
-        }
-    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted(let proto) = event {
-            result.alpn = proto
-            if let v = try? context.pipeline.syncOperations.nioSSL_tlsVersion() {
-                switch v {
-                case .tlsv1: result.version = .tls10
-                case .tlsv11: result.version = .tls11
-                case .tlsv12: result.version = .tls12
-                case .tlsv13: result.version = .tls13
-                }
-            }
-            if let request {
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
-            } else {
-                finish(context, error: nil)
+        guard case TLSUserEvent.handshakeCompleted(let proto) = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        var version: ProtocolVersion?
+        if let v = try? context.pipeline.syncOperations.nioSSL_tlsVersion() {
+            switch v {
+            case .tlsv1: version = .tls10
+            case .tlsv11: version = .tls11
+            case .tlsv12: version = .tls12
+            case .tlsv13: version = .tls13
             }
         }
-        context.fireUserInboundEventTriggered(event)
+        context.fireUserInboundEventTriggered(TLSHandshakeCompleted(alpn: proto, version: version))
+    }
+}
+
+/// Waits for the handshake, optionally sends an HTTP request and reads the response head (≤ 64 KiB).
+struct FullHandshakeConversation: ConnectionConversation {
+    typealias Result = FullHandshake.Result
+
+    let request: String?
+    let deadline: NIODeadline
+    /// Written by swift-nio-ssl's verification callback, on this connection's event loop.
+    let chain: NIOLockedValueBox<[[UInt8]]>
+    private var result = FullHandshake.Result()
+    private var response = ByteBuffer()
+
+    init(request: String?, deadline: NIODeadline, chain: NIOLockedValueBox<[[UInt8]]>) {
+        self.request = request
+        self.deadline = deadline
+        self.chain = chain
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var b = unwrapInboundIn(data)
+    private var remaining: TimeAmount { max(.nanoseconds(0), deadline - .now()) }
+
+    mutating func start() -> ConnectionAction<Result> { .wait(remaining) }
+
+    mutating func userEvent(_ event: Any) -> ConnectionAction<Result> {
+        guard let completed = event as? TLSHandshakeCompleted else { return .none }
+        result.alpn = completed.alpn
+        result.version = completed.version
+        guard let request else { return .finish(send: nil, finished(error: nil)) }
+        return .sendThenWait(ByteBuffer(string: request), remaining)
+    }
+
+    mutating func received(_ bytes: ByteBuffer) -> ConnectionAction<Result> {
+        var b = bytes
         response.writeBuffer(&b)
         let view = response.readableBytesView
         if let end = view.firstRange(of: Array("\r\n\r\n".utf8)) {
             result.httpHead = String(decoding: view[view.startIndex..<end.lowerBound], as: UTF8.self)
-            finish(context, error: nil)
+            return .finish(send: nil, finished(error: nil))
         } else if response.readableBytes > 64 * 1024 {
-            finish(context, error: "HTTP response head longer than 64 KiB")
+            return .finish(send: nil, finished(error: "HTTP response head longer than 64 KiB"))
         }
+        return .none
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    mutating func timedOut() -> (send: ByteBuffer?, result: Result) {
+        (nil, finished(error: result.version == nil ? "handshake timed out" : (request != nil ? "HTTP response timed out" : nil)))
+    }
+
+    mutating func peerClosed() -> Result {
         if result.version != nil, request != nil, result.httpHead == nil, response.readableBytes > 0 {
             result.httpHead = String(decoding: response.readableBytesView, as: UTF8.self)
         }
-        finish(context, error: result.version == nil ? "connection closed during the handshake" : nil)
-        context.fireChannelInactive()
+        return finished(error: result.version == nil ? "connection closed during the handshake" : nil)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        finish(context, error: result.version == nil ? "handshake failed: \(describeTLSError(error))" : "\(describeTLSError(error))")
+    mutating func failed(_ error: Error) -> Result {
+        finished(error: result.version == nil ? "handshake failed: \(describeTLSError(error))" : "\(describeTLSError(error))")
     }
 
-    private func finish(_ context: ChannelHandlerContext, error: String?) {
-        guard !done else { return }
-        done = true
-        deadline?.cancel()
-        result.chain = chain
-        if result.error == nil { result.error = error }
-        once.resume(result)
-        context.close(promise: nil)
+    func connectFailed(_ error: Error) -> Result { Result(error: describeConnectError(error)) }
+
+    func cancelled() -> Result { Result(chain: chain.withLockedValue { $0 }, error: "cancelled") }
+
+    private func finished(error: String?) -> Result {
+        var r = result
+        r.chain = chain.withLockedValue { $0 }
+        if r.error == nil { r.error = error }
+        return r
     }
 }
 

@@ -1,4 +1,3 @@
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import TLSReport
@@ -44,29 +43,16 @@ protocol HandshakeStateMachine: Sendable {
 /// checks that need a handshake under our control, which swift-nio-ssl (BoringSSL) cannot do — it
 /// cannot offer a chosen session or ticket, send 0-RTT data of our choosing, or renegotiate.
 ///
-/// One `run` is one connection, with a connect deadline and a read deadline on every wait for the server.
+/// One `run` is one connection through `ConnectionDriver`, with a connect deadline and a read
+/// deadline on every wait for the server.
 struct HandshakeClient: Sendable {
     var group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     var connectTimeout: TimeAmount
     var readTimeout: TimeAmount
 
     func run<Machine: HandshakeStateMachine>(_ address: SocketAddress, _ machine: Machine) async -> Machine.Result {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Machine.Result, Never>) in
-            let once = ResumeOnce(continuation)
-            let readTimeout = self.readTimeout
-            let bootstrap = ClientBootstrap(group: group)
-                .connectTimeout(connectTimeout)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            HandshakeClientHandler(machine: machine, readTimeout: readTimeout, once: once))
-                    }
-                }
-            bootstrap.connect(to: address).whenFailure { error in
-                once.resume(Machine.failure(TLSClientError(.connection, describeConnectError(error))))
-            }
-        }
+        await ConnectionDriver(group: group, connectTimeout: connectTimeout, readTimeout: readTimeout)
+            .run(address, HandshakeConversation(machine: machine, readTimeout: readTimeout))
     }
 
     func run(_ address: SocketAddress, _ configuration: TLS12ClientStateMachine.Configuration) async -> TLS12HandshakeResult {
@@ -74,83 +60,46 @@ struct HandshakeClient: Sendable {
     }
 }
 
-/// Performs the state machine's actions on one channel. Every wait for the server has its own
-/// deadline (re-armed when we send), so a server that trickles bytes cannot hold us either.
-final class HandshakeClientHandler<Machine: HandshakeStateMachine>: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// A client state machine as a `ConnectionDriver` conversation: its brief waits are capped by the
+/// read deadline, and the ends it has no answer for (a close or a socket error once it is done
+/// waiting) become failures.
+struct HandshakeConversation<Machine: HandshakeStateMachine>: ConnectionConversation {
+    typealias Result = Machine.Result
 
-    private var machine: Machine
-    private let readTimeout: TimeAmount
-    private let once: ResumeOnce<Machine.Result>
-    private var deadline: Scheduled<Void>?
-    private var finished = false
+    var machine: Machine
+    let readTimeout: TimeAmount
 
-    init(machine: Machine, readTimeout: TimeAmount, once: ResumeOnce<Machine.Result>) {
-        self.machine = machine
-        self.readTimeout = readTimeout
-        self.once = once
+    mutating func start() -> ConnectionAction<Result> { .send(machine.start()) }
+
+    mutating func received(_ bytes: ByteBuffer) -> ConnectionAction<Result> { action(machine.received(bytes)) }
+
+    mutating func timedOut() -> (send: ByteBuffer?, result: Result) {
+        if case .finish(let bytes, let result) = machine.timedOut() { return (bytes, result) }
+        return (nil, Machine.failure(TLSClientError(.timedOut, "no answer within the read deadline")))
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        send(machine.start(), context: context)
-        context.fireChannelActive()
+    mutating func peerClosed() -> Result {
+        if case .finish(_, let result) = machine.peerClosed() { return result }
+        return Machine.failure(TLSClientError(.closed, "the connection closed"))
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !finished else { return }
-        perform(machine.received(unwrapInboundIn(data)), context: context)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        perform(machine.peerClosed(), context: context)
-        if !finished { finish(Machine.failure(TLSClientError(.closed, "the connection closed")), context: context) }
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    mutating func failed(_ error: Error) -> Result {
         // A reset is how many servers end a refused handshake or renegotiation: treat it as a close.
-        perform(machine.peerClosed(), context: context)
-        if !finished { finish(Machine.failure(TLSClientError(.connection, describeConnectError(error))), context: context) }
+        if case .finish(_, let result) = machine.peerClosed() { return result }
+        return Machine.failure(TLSClientError(.connection, describeConnectError(error)))
     }
 
-    private func perform(_ action: HandshakeAction<Machine.Result>, context: ChannelHandlerContext) {
-        guard !finished else { return }
-        switch action {
-        case .none:
-            break
-        case .send(let bytes):
-            send(bytes, context: context)
-        case .waitBriefly(let time):
-            arm(min(time, readTimeout), context: context)
-        case .sendThenWaitBriefly(let bytes, let time):
-            send(bytes, context: context)
-            arm(min(time, readTimeout), context: context)
-        case .finish(let bytes, let result):
-            if let bytes { context.writeAndFlush(wrapOutboundOut(bytes), promise: nil) }
-            finish(result, context: context)
+    func connectFailed(_ error: Error) -> Result { Machine.failure(TLSClientError(.connection, describeConnectError(error))) }
+
+    func cancelled() -> Result { Machine.failure(TLSClientError(.cancelled, "cancelled")) }
+
+    private func action(_ a: HandshakeAction<Result>) -> ConnectionAction<Result> {
+        switch a {
+        case .none: return .none
+        case .send(let bytes): return .send(bytes)
+        case .waitBriefly(let time): return .wait(min(time, readTimeout))
+        case .sendThenWaitBriefly(let bytes, let time): return .sendThenWait(bytes, min(time, readTimeout))
+        case .finish(let bytes, let result): return .finish(send: bytes, result)
         }
-    }
-
-    private func send(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
-        arm(readTimeout, context: context)
-    }
-
-    private func arm(_ time: TimeAmount, context: ChannelHandlerContext) {
-        deadline?.cancel()
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: time) {
-            let (handler, context) = loopBound.value
-            handler.perform(handler.machine.timedOut(), context: context)
-        }
-    }
-
-    private func finish(_ result: Machine.Result, context: ChannelHandlerContext) {
-        guard !finished else { return }
-        finished = true
-        deadline?.cancel()
-        once.resume(result)
-        context.close(promise: nil)
     }
 }

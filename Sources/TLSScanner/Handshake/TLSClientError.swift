@@ -23,6 +23,8 @@ struct TLSClientError: Error, Sendable, Hashable, CustomStringConvertible {
         case timedOut
         /// TCP connect failed, or the socket broke.
         case connection
+        /// The caller's task was cancelled; the connection was closed.
+        case cancelled
     }
 
     var code: Code

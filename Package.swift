@@ -103,6 +103,7 @@ let package = Package(
             name: "TLSGateway",
             dependencies: [
                 "TLSWire",
+                "TLSPolicy",
                 "TLSTelemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -256,7 +256,7 @@ public struct SSLv2SpecResult: Codable, Sendable, Hashable {
     }
 }
 
-/// One accepted cipher suite with its properties and strength.
+/// One accepted cipher suite with its properties (its strength is a verdict: TLSPolicy's `SuiteVerdict`).
 public struct SuiteResult: Codable, Sendable, Hashable {
     /// `0xC02F`
     public var code: String
@@ -269,11 +269,6 @@ public struct SuiteResult: Codable, Sendable, Hashable {
     public var bits: Int?
     public var aead: Bool?
     public var forwardSecrecy: Bool?
-    /// `strong`, `weak` or `insecure`, with the reasons for anything less than strong.
-    public var strength: String
-    public var reasons: [String]?
-    /// Short forms of `reasons` (`CBC`, `no FS`, `SWEET32`).
-    public var tags: [String]?
 
     public init(_ suite: CipherSuite) {
         code = suite.hexString
@@ -286,10 +281,6 @@ public struct SuiteResult: Codable, Sendable, Hashable {
         bits = info?.bits
         aead = info?.isAEAD
         forwardSecrecy = info?.forwardSecrecy
-        let s = suite.strength
-        strength = s.rating.rawValue
-        reasons = s.reasons.isEmpty ? nil : s.reasons
-        tags = s.tags.isEmpty ? nil : s.tags
     }
 
     public var suite: CipherSuite? { UInt16(code.dropFirst(2), radix: 16).map { CipherSuite($0) } }

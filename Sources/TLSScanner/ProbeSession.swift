@@ -69,7 +69,7 @@ final class ProbeSession: Sendable {
                 && (info.cipher.hasPrefix("AES") || info.cipher.hasPrefix("CHACHA") || info.cipher == "3DES_EDE_CBC")
                 && [.rsa, .dhe, .ecdhe, .any].contains(info.keyExchange)
         }.map(\.suite)
-        var b = ClientHelloBuilder(version: .tls13, cipherSuites: suites.sorted { $0.strength.rating < $1.strength.rating }, serverName: target.sni)
+        var b = ClientHelloBuilder(version: .tls13, cipherSuites: suites.sorted { $0.offerRank < $1.offerRank }, serverName: target.sni)
         b.alsoOfferVersions = [.tls12, .tls11, .tls10]
         return b.build()
     }

@@ -4,37 +4,6 @@ import TLSReport
 import TLSScanner
 import TLSWire
 
-/// A scan report and the verdicts made beside it (one `PolicyResult` per target, same order):
-/// what every renderer takes.
-struct JudgedScan: Encodable {
-    var report: ScanReport
-    var policy: [PolicyResult]
-
-    var targets: [(report: TargetReport, policy: PolicyResult)] { Array(zip(report.targets, policy)) }
-
-    /// The documented JSON: the report as it encodes itself, with each target's object replaced by
-    /// one that also has its `grade` and `compliance` keys (docs/report-schema.json). Only
-    /// `targets` is named here, so a field added to `ScanReport` reaches the JSON by itself.
-    func encode(to encoder: Encoder) throws {
-        try report.encode(to: encoder)
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(targets.map { JudgedTarget(report: $0.report, policy: $0.policy) }, forKey: .targets)
-    }
-
-    private enum CodingKeys: String, CodingKey { case targets }
-
-    /// One target's keys and its verdicts' keys in one JSON object (both encode into the same
-    /// keyed container, and their key sets are disjoint).
-    private struct JudgedTarget: Encodable {
-        var report: TargetReport
-        var policy: PolicyResult
-        func encode(to encoder: Encoder) throws {
-            try report.encode(to: encoder)
-            try policy.encode(to: encoder)
-        }
-    }
-}
-
 enum JSONRenderer {
     static func render(_ scan: JudgedScan) throws -> String {
         let encoder = JSONEncoder()
@@ -329,14 +298,15 @@ struct TextRenderer {
         let name = s.name.count > 44 ? String(s.name.prefix(43)) + "…" : s.name.padding(toLength: 44, withPad: " ", startingAt: 0)
         let kx = (s.keyExchange ?? "?").padding(toLength: 8, withPad: " ", startingAt: 0)
         let bits = String(s.bits ?? 0).leftPad(4)
+        let strength = s.suite?.strength ?? SuiteStrength(rating: .weak, reasons: ["unknown suite"], tags: ["unknown"])
         var rating: String
-        switch s.strength {
-        case "strong": rating = good("strong")
-        case "weak": rating = warn("weak")
-        default: rating = bad("insecure")
+        switch strength.rating {
+        case .strong: rating = good("strong")
+        case .weak: rating = warn("weak")
+        case .insecure: rating = bad("insecure")
         }
         let prefix = "    \(s.code)  \(name) \(kx)\(bits)  "
-        if let reasons = s.tags, !reasons.isEmpty { rating += ": " + reasons.joined(separator: ", ") }
+        if !strength.tags.isEmpty { rating += ": " + strength.tags.joined(separator: ", ") }
         return wrap(prefix + rating, indent: prefix.count)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TLSWire
+import TLSPolicy
 
 /// What the gateway saw of one client connection, as the client check needs it.
 public struct ClientCheckObservation: Sendable, Hashable {

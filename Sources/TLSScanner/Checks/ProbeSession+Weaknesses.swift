@@ -32,7 +32,7 @@ extension ProbeSession {
         let authenticated = (classic.map(accepted) ?? []).filter { s in
             guard let a = s.info?.authentication else { return false }
             return [.rsa, .ecdsa, .dss].contains(a)
-        }.sorted { $0.strength.rating < $1.strength.rating }
+        }.sorted { $0.offerRank < $1.offerRank }
         async let featureProbe = self.featureAndHeartbleed(classic, authenticated.isEmpty ? (classic.map(accepted) ?? []) : authenticated)
         async let ccs = self.ccsInjection(classic, classic.map(accepted) ?? [])
         async let fallback = self.fallbackSCSV(supported, accepted)

@@ -1,3 +1,5 @@
+import TLSWire
+
 /// How good a cipher suite is on its own, before any profile has a say.
 public struct SuiteStrength: Hashable, Sendable {
     public enum Rating: String, Sendable, Codable, Comparable {
@@ -16,6 +18,26 @@ public struct SuiteStrength: Hashable, Sendable {
     public var reasons: [String]
     /// The same reasons as short tags for tables: `CBC`, `no FS`, `SWEET32`, `RC4`.
     public var tags: [String]
+
+    public init(rating: Rating, reasons: [String], tags: [String]) {
+        self.rating = rating
+        self.reasons = reasons
+        self.tags = tags
+    }
+}
+
+/// How a suite is shown in a report: its rating, and the reasons for anything less than strong.
+/// `tlsguard scan --format json` writes these keys into each suite's object.
+public struct SuiteVerdict: Encodable, Sendable {
+    public var strength: SuiteStrength
+    public init(_ suite: CipherSuite) { strength = suite.strength }
+    private enum CodingKeys: String, CodingKey { case strength, reasons, tags }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(strength.rating, forKey: .strength)
+        if !strength.reasons.isEmpty { try c.encode(strength.reasons, forKey: .reasons) }
+        if !strength.tags.isEmpty { try c.encode(strength.tags, forKey: .tags) }
+    }
 }
 
 extension CipherSuite {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOSSL
 import Testing
 @testable import TLSGateway
+import TLSPolicy
 import TLSWire
 @testable import TestSupport
 

@@ -45,23 +45,12 @@ extension ClientCheckReport {
         let groups = ((try? exts.supportedGroups()) ?? nil) ?? []
         let sigalgs = ((try? exts.signatureAlgorithms()) ?? nil) ?? []
         let insecure = HowsMySSLRules.insecureReasons(suites)
-        let realSuites = suites.filter { !$0.isGREASE && !$0.isSCSV }
-        let offersTLS13 = offeredVersions.contains(.tls13)
-        let ephemeral = realSuites.contains { s in
-            guard let i = s.info else { return false }
-            return i.ianaName.contains("DHE_") || (offersTLS13 && i.minVersion >= .tls13)
-        }
-        let compression = hello.compressionMethods.contains { $0 != 0 }
-        let unknown = realSuites.contains { $0.info == nil }
-        let postQuantum = groups.contains(where: \.isPostQuantum)
-        // BEAST: TLS 1.0 at best, CBC offered, and no 1/n-1 split seen on this connection.
-        let offersCBC = realSuites.contains { $0.info?.mode == .cbc }
         let canDetectSplit = o.splitFirstRecord != nil
-        let beast = maxOffered <= .tls10 && offersCBC && o.splitFirstRecord != true
         let version = max(maxOffered, o.negotiatedVersion ?? maxOffered)
-        let (rating, reasons) = HowsMySSLRules.rating(
-            .init(version: version, ephemeral: ephemeral, compression: compression, unknownSuite: unknown,
-                  beast: beast, insecureSuites: !insecure.isEmpty, postQuantum: postQuantum), now: now)
+        let facts = HowsMySSLRules.Facts(hello, version: version, maxOffered: maxOffered, splitFirstRecord: o.splitFirstRecord)
+        let (rating, reasons) = HowsMySSLRules.rating(facts, now: now)
+        let unknown = facts.unknownSuite
+        let beast = facts.beast
         let fingerprint = ClientFingerprint(hello)
 
         self.checkedAt = PolicyEngine.format(now)
@@ -73,10 +62,10 @@ extension ClientCheckReport {
         self.givenCipherSuites = suites.map(HowsMySSLRules.name)
         self.givenNamedGroups = groups.filter { !$0.isGREASE }.map(\.name)
         self.givenSignatureAlgorithms = sigalgs.filter { !$0.isGREASE }.map(\.name)
-        self.postQuantumKeyAgreement = postQuantum
-        self.ephemeralKeysSupported = ephemeral
+        self.postQuantumKeyAgreement = facts.postQuantum
+        self.ephemeralKeysSupported = facts.ephemeral
         self.sessionTicketSupported = exts.contains(.sessionTicket)
-        self.tlsCompressionSupported = compression
+        self.tlsCompressionSupported = facts.compression
         self.unknownCipherSuiteSupported = unknown
         self.beastVuln = beast
         self.ableToDetectNMinusOneSplitting = canDetectSplit
@@ -89,20 +78,9 @@ extension ClientCheckReport {
             offered: offeredVersions.map(\.displayName), maxOffered: maxOffered.displayName,
             format: hello.isSSLv2Format ? "SSL 2.0-compatible ClientHello" : "TLS ClientHello")
         self.cipherSuites = suites.map { suite in
-            let verdict: String
-            var why: [String] = []
-            if suite.isGREASE {
-                verdict = "grease"
-            } else if suite.isSCSV {
-                verdict = "signalling"
-            } else if suite.info == nil {
-                verdict = "unknown"
-                why = ["not in the IANA registry"]
-            } else {
-                let strength = suite.strength
-                verdict = strength.rating.rawValue
-                why = (insecure[suite] ?? []) + strength.reasons
-                if afterCutoff[suite]?.hasPrefix("not accepted") == true { why.append("not allowed after the cutoff") }
+            var (verdict, why) = HowsMySSLRules.suiteVerdict(suite, insecure: insecure)
+            if suite.info != nil, !suite.isGREASE, !suite.isSCSV, afterCutoff[suite]?.hasPrefix("not accepted") == true {
+                why.append("not allowed after the cutoff")
             }
             return Suite(id: suite.hexString, name: suite.isGREASE ? "GREASE" : suite.name, verdict: verdict, reasons: why,
                          afterCutoff: afterCutoff[suite])

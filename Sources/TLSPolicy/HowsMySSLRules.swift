@@ -70,6 +70,50 @@ public enum HowsMySSLRules {
         public var beast: Bool
         public var insecureSuites: Bool
         public var postQuantum: Bool
+
+        public init(version: ProtocolVersion, ephemeral: Bool, compression: Bool, unknownSuite: Bool, beast: Bool,
+                    insecureSuites: Bool, postQuantum: Bool) {
+            self.version = version
+            self.ephemeral = ephemeral
+            self.compression = compression
+            self.unknownSuite = unknownSuite
+            self.beast = beast
+            self.insecureSuites = insecureSuites
+            self.postQuantum = postQuantum
+        }
+
+        /// The facts of one client's hello: `version` is the best it offered (or negotiated, if
+        /// higher); `splitFirstRecord` whether its first application record was split 1/n-1 (nil:
+        /// not seen).
+        public init(_ hello: ClientHello, version: ProtocolVersion, maxOffered: ProtocolVersion, splitFirstRecord: Bool?) {
+            let suites = hello.cipherSuites.filter { !$0.isGREASE && !$0.isSCSV }
+            let offered = ((try? hello.offeredVersions()) ?? [hello.legacyVersion]).filter { !$0.isGREASE }
+            let offersTLS13 = offered.contains(.tls13)
+            let groups = ((try? hello.extensions.supportedGroups()) ?? nil) ?? []
+            // BEAST: TLS 1.0 at best, CBC offered, and no 1/n-1 split seen on this connection.
+            let offersCBC = suites.contains { $0.info?.mode == .cbc }
+            self.init(
+                version: version,
+                ephemeral: suites.contains { s in
+                    guard let i = s.info else { return false }
+                    return i.ianaName.contains("DHE_") || (offersTLS13 && i.minVersion >= .tls13)
+                },
+                compression: hello.compressionMethods.contains { $0 != 0 },
+                unknownSuite: suites.contains { $0.info == nil },
+                beast: maxOffered <= .tls10 && offersCBC && splitFirstRecord != true,
+                insecureSuites: !insecureReasons(hello.cipherSuites).isEmpty,
+                postQuantum: groups.contains(where: \.isPostQuantum))
+        }
+    }
+
+    /// The check's verdict on one offered suite (`strong`, `weak`, `insecure`, or `grease`,
+    /// `signalling`, `unknown`) with its reasons: How's My SSL's, then the suite's strength.
+    public static func suiteVerdict(_ suite: CipherSuite, insecure: [CipherSuite: [String]]) -> (verdict: String, reasons: [String]) {
+        if suite.isGREASE { return ("grease", []) }
+        if suite.isSCSV { return ("signalling", []) }
+        guard suite.info != nil else { return ("unknown", ["not in the IANA registry"]) }
+        let strength = suite.strength
+        return (strength.rating.rawValue, (insecure[suite] ?? []) + strength.reasons)
     }
 
     /// The rating and, for anything below "Probably Okay", the reasons (worst rule wins).

@@ -45,7 +45,7 @@ public enum Grader {
         }
         if let dh = t.protocols.compactMap(\.dhParameterBits).min() { kx.append((rsaScore(dh), "\(dh)-bit DH parameters")) }
         for p in t.protocols where p.version != .tls13 {
-            for g in p.groups?.groups ?? [] where (g.bits ?? 0) > 0 && g.kind == "ec" {
+            for g in p.groups?.groups ?? [] where (g.bits ?? 0) > 0 && g.kind == .ec {
                 kx.append((ecScore((g.bits ?? 128) * 2), "ECDHE group \(g.name)"))
             }
         }

@@ -90,7 +90,7 @@ public enum ProfileEvaluator {
         let groups = Set(results.flatMap(\.groups))
         var bad: [String] = []
         for g in groups.sorted(by: { $0.name < $1.name }) {
-            if let allowed = rule.allowed, !allowed.contains(g.name) { bad.append(g.name) } else if let min = rule.minimumBits, (g.bits ?? 0) < min, g.kind != "hybrid", g.kind != "pq" {
+            if let allowed = rule.allowed, !allowed.contains(g.name) { bad.append(g.name) } else if let min = rule.minimumBits, (g.bits ?? 0) < min, g.kind != .hybrid, g.kind != .pq {
                 bad.append("\(g.name) (\(g.bits ?? 0)-bit)")
             }
         }

@@ -1,3 +1,5 @@
+import TLSWire
+
 /// The identity of a known-weakness check: an open set, like the registries (a new check is a new
 /// static member, and an id read from a profile that no check has is still a value).
 public struct FindingID: RawRepresentable, Hashable, Sendable, Codable, Comparable, ExpressibleByStringLiteral,
@@ -65,8 +67,8 @@ public struct FeatureReport: Codable, Sendable {
     /// The feature probe: on the best TLS 1.0–1.2 version, or on TLS 1.3 (our client) when the
     /// server offers nothing below it.
     public var check: CheckStatus
-    /// The version the features were read on.
-    public var version: String?
+    /// The version the features were read on (`TLSv1.2` in the JSON).
+    @OptionalVersionName public var version: ProtocolVersion?
     /// ALPN protocol the server picked from `h2, http/1.1` (nil: no ALPN), on `version`.
     public var alpn: String?
     public var extendedMasterSecret: Bool?
@@ -92,7 +94,7 @@ public struct FeatureReport: Codable, Sendable {
     /// What our own TLS 1.3 client saw (nil: TLS 1.3 is not offered).
     public var tls13: TLS13FeatureReport?
 
-    package init(check: CheckStatus, version: String? = nil, alpn: String? = nil, extendedMasterSecret: Bool? = nil, secureRenegotiation: Bool? = nil, sessionTickets: Bool? = nil, sessionIDs: Bool? = nil, ocspStapling: Bool? = nil, heartbeat: Bool? = nil, resumption: CheckStatus, earlyData: CheckStatus, sessionIDResumption: Bool? = nil, ticketResumption: Bool? = nil, tls13: TLS13FeatureReport? = nil) {
+    package init(check: CheckStatus, version: ProtocolVersion? = nil, alpn: String? = nil, extendedMasterSecret: Bool? = nil, secureRenegotiation: Bool? = nil, sessionTickets: Bool? = nil, sessionIDs: Bool? = nil, ocspStapling: Bool? = nil, heartbeat: Bool? = nil, resumption: CheckStatus, earlyData: CheckStatus, sessionIDResumption: Bool? = nil, ticketResumption: Bool? = nil, tls13: TLS13FeatureReport? = nil) {
         self.check = check
         self.version = version
         self.alpn = alpn

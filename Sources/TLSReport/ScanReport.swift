@@ -159,6 +159,31 @@ public struct VersionName: Codable, Sendable, Hashable {
     }
 }
 
+/// `VersionName` for a version that may be absent: absent from the JSON when nil (as an optional
+/// `String` was), its name when set.
+@propertyWrapper
+public struct OptionalVersionName: Codable, Sendable, Hashable {
+    public var wrappedValue: ProtocolVersion?
+    public init(wrappedValue: ProtocolVersion?) { self.wrappedValue = wrappedValue }
+    public init(from decoder: Decoder) throws { wrappedValue = try VersionName(from: decoder).wrappedValue }
+    public func encode(to encoder: Encoder) throws {
+        if let v = wrappedValue { try VersionName(wrappedValue: v).encode(to: encoder) }
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// Leaves the key out when the version is nil, as `encodeIfPresent` does for an optional.
+    public mutating func encode(_ value: OptionalVersionName, forKey key: Key) throws {
+        if let v = value.wrappedValue { try encode(VersionName(wrappedValue: v), forKey: key) }
+    }
+}
+
+extension KeyedDecodingContainer {
+    public func decode(_ type: OptionalVersionName.Type, forKey key: Key) throws -> OptionalVersionName {
+        OptionalVersionName(wrappedValue: try decodeIfPresent(VersionName.self, forKey: key)?.wrappedValue)
+    }
+}
+
 public struct Negotiation: Codable, Sendable, Hashable {
     @VersionName public var version: ProtocolVersion
     public var cipherSuite: SuiteResult
@@ -230,14 +255,14 @@ public struct GroupResult: Codable, Sendable, Hashable {
     public var code: String
     public var name: String
     public var postQuantum: Bool
-    public var kind: String?
+    public var kind: NamedGroup.Info.Kind?
     public var bits: Int?
 
     public init(_ g: NamedGroup) {
         code = g.hexString
         name = g.name
         postQuantum = g.isPostQuantum
-        kind = g.info?.kind.rawValue
+        kind = g.info?.kind
         bits = g.info.map(\.bits)
     }
 }

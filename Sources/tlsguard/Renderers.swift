@@ -84,10 +84,10 @@ struct TextRenderer {
         }
         if let f = t.features {
             out.append("")
-            out.append("  " + bold("Features") + (f.version.map { " (on \($0))" } ?? ""))
+            out.append("  " + bold("Features") + (f.version.map { " (on \($0.name))" } ?? ""))
             if f.check.status != .completed {
                 out.append("    " + (f.check.reason ?? ""))
-            } else if f.version != ProtocolVersion.tls13.name {
+            } else if f.version != .tls13 {
                 // On TLS 1.3 only ALPN is read, and the TLS 1.3 line below has it.
                 out.append("    ALPN: \(f.alpn ?? "none")   extended master secret: \(yn(f.extendedMasterSecret))   "
                     + "secure renegotiation: \(yn(f.secureRenegotiation))")

@@ -55,7 +55,7 @@ struct Fixture {
             notRun.contains(id.rawValue) ? Finding(id, check: .notRun("not implemented"))
                 : Finding(id, seen: vulnerable.contains(id.rawValue), evidence: "fixture")
         }
-        t.features = FeatureReport(check: .completed, version: "TLSv1.2", alpn: "h2", extendedMasterSecret: true,
+        t.features = FeatureReport(check: .completed, version: .tls12, alpn: "h2", extendedMasterSecret: true,
                                    secureRenegotiation: !vulnerable.contains("secure_renegotiation"), sessionTickets: true, sessionIDs: true,
                                    ocspStapling: ocspStapling, heartbeat: false, resumption: .notRun("x"), earlyData: .notRun("x"))
         t.http = HTTPResult(check: .completed, statusLine: "HTTP/1.1 200 OK", statusCode: 200,

@@ -35,7 +35,7 @@ struct WeaknessTests {
             expect(r, "client_renegotiation", vulnerable: false, evidence: "no_renegotiation")
             let f = try #require(r.features)
             #expect(f.check.status == .completed)
-            #expect(f.version == "TLSv1.2")
+            #expect(f.version == .tls12)
             #expect(f.extendedMasterSecret == true)
             #expect(f.secureRenegotiation == true)
             #expect(f.heartbeat == false)
@@ -75,7 +75,7 @@ struct WeaknessTests {
             }
             // Nothing is in clear, so the features come from our TLS 1.3 client.
             #expect(r.features?.check.status == .completed)
-            #expect(r.features?.version == "TLSv1.3")
+            #expect(r.features?.version == .tls13)
             #expect(r.features?.resumption.status == .notApplicable)
             #expect(r.features?.tls13?.resumed == true)
         }

@@ -56,7 +56,7 @@ extension ProbeSession {
         if classic == nil, let t = tls13.features, t.check.status == .completed {
             // Nothing is in clear: the features come from our TLS 1.3 client (ALPN from EncryptedExtensions).
             features.check = .completed
-            features.version = ProtocolVersion.tls13.name
+            features.version = .tls13
             features.alpn = t.alpn
         }
         let probed = [probe.heartbleed, ccsFinding, fallbackFinding, sentinelFinding, probe.renegotiation,
@@ -120,7 +120,7 @@ extension ProbeSession {
         let alpn = ((try? exts.alpnProtocols()) ?? nil)?.first.map { String(decoding: $0, as: UTF8.self) }
         let secureReneg = exts.contains(.renegotiationInfo)
         let features = FeatureReport(
-            check: .completed, version: v.name, alpn: alpn, extendedMasterSecret: exts.contains(.extendedMasterSecret),
+            check: .completed, version: v, alpn: alpn, extendedMasterSecret: exts.contains(.extendedMasterSecret),
             secureRenegotiation: secureReneg, sessionTickets: exts.contains(.sessionTicket), sessionIDs: !sh.sessionID.isEmpty,
             ocspStapling: flight.ocspResponse != nil, heartbeat: exts.contains(.heartbeat),
             resumption: .notRun("needs a completed handshake, which the probe engine does not do yet"),

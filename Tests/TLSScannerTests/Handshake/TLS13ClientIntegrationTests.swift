@@ -142,7 +142,7 @@ struct TLS13ClientIntegrationTests {
             let report = await Scanner(options: options).scan(ScanTarget(host: "127.0.0.1", port: server.port, sni: "localhost"))
             let f = try #require(report.features)
             #expect(f.check == .completed, "\(f.check.reason ?? "")")
-            #expect(f.version == "TLSv1.3")
+            #expect(f.version == .tls13)
             #expect(f.alpn == "h2")
             #expect(f.tls13?.alpn == "h2")
             #expect(f.tls13?.resumed == true)

@@ -71,7 +71,9 @@ struct ConnectionDriverTests {
         .build().records(recordVersion: .tls10)
 
     /// Starts `operation` against a silent server, cancels it once the server has the connection,
-    /// and checks it returned within a second and the connection closed.
+    /// and checks it returned long before its 30 s read deadline (so only the cancellation can have
+    /// ended it) and the connection closed. The bound is not a speed target: on a loaded 2-core CI
+    /// run the cancelled task itself may wait a second or more for a thread of the cooperative pool.
     func cancelMidConnection<T: Sendable>(_ operation: @escaping @Sendable (SocketAddress) async -> T) async throws -> T {
         let server = try await SilentServer.start()
         let address = server.address
@@ -80,7 +82,7 @@ struct ConnectionDriverTests {
         let start = ContinuousClock.now
         task.cancel()
         let value = await task.value
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(10))
         // Polled generously: a busy test run can delay this task, not the close.
         #expect(await server.wait(5) { server.closed.withLockedValue { $0 } == 1 }, "the connection stayed open")
         await server.stop()

@@ -157,3 +157,30 @@ public struct PolicyEngine: Sendable {
         return f.string(from: date)
     }
 }
+
+/// Everything the policy looks at for one connection, known once the ClientHello has arrived.
+public struct ConnectionFacts: Sendable, Hashable {
+    public var serverName: String?
+    public var maxOfferedVersion: ProtocolVersion
+    /// The client's IP address in text form.
+    public var clientAddress: String?
+
+    public init(serverName: String?, maxOfferedVersion: ProtocolVersion, clientAddress: String?) {
+        self.serverName = serverName
+        self.maxOfferedVersion = maxOfferedVersion
+        self.clientAddress = clientAddress
+    }
+}
+
+/// Where the gateway gets "now": the system clock in production, a settable one in tests, so a
+/// brownout window or a cutoff can be crossed without waiting.
+public struct GatewayClock: Sendable {
+    private let read: @Sendable () -> Date
+
+    public init(_ read: @escaping @Sendable () -> Date) { self.read = read }
+
+    public func now() -> Date { read() }
+
+    /// The system clock.
+    public static let system = GatewayClock { Date() }
+}

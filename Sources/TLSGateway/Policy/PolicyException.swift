@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A time-boxed permission for legacy clients, by client network, host name or API key.
@@ -42,5 +43,13 @@ public struct PolicyException: Sendable, Hashable {
     var isAPIKey: Bool {
         if case .apiKeySHA256 = matcher { return true }
         return false
+    }
+}
+
+/// How API keys are hashed in records and exceptions.
+public enum APIKeyHash {
+    /// Lowercase hex SHA-256 of the key's UTF-8 bytes.
+    public static func sha256Hex(_ key: String) -> String {
+        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

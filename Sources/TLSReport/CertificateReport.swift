@@ -71,16 +71,15 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
     public var curve: String?
     /// The signature algorithm, e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`; a dotted OID if unknown.
     public var signatureAlgorithm: String
-    /// Signed with MD2, MD5 or SHA-1, on a certificate whose signature is relied on.
-    public var weakSignature: Bool
-    /// Why `weakSignature` is what it is, when the algorithm is weak (nil for strong algorithms).
-    public var weakSignatureReason: String?
     /// DNS names and IP addresses from subjectAltName, in certificate order.
     public var subjectAlternativeNames: [String]
     /// basicConstraints says CA.
     public var isCA: Bool
     /// Subject equals issuer.
     public var selfIssued: Bool
+    /// Self-issued and its signature verifies with its own key (or cannot be checked): a root's
+    /// signature is not relied on. (Whether its algorithm is weak is TLSPolicy's `CertificateVerdict`.)
+    public var selfSigned: Bool
     /// SHA-256 of the DER, lowercase hex.
     public var sha256Fingerprint: String
     /// OCSP responder URLs from authorityInfoAccess.
@@ -110,11 +109,10 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
         keyBits: Int,
         curve: String?,
         signatureAlgorithm: String,
-        weakSignature: Bool,
-        weakSignatureReason: String?,
         subjectAlternativeNames: [String],
         isCA: Bool,
         selfIssued: Bool,
+        selfSigned: Bool,
         sha256Fingerprint: String,
         ocspURLs: [String],
         caIssuersURLs: [String],
@@ -135,11 +133,10 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
         self.keyBits = keyBits
         self.curve = curve
         self.signatureAlgorithm = signatureAlgorithm
-        self.weakSignature = weakSignature
-        self.weakSignatureReason = weakSignatureReason
         self.subjectAlternativeNames = subjectAlternativeNames
         self.isCA = isCA
         self.selfIssued = selfIssued
+        self.selfSigned = selfSigned
         self.sha256Fingerprint = sha256Fingerprint
         self.ocspURLs = ocspURLs
         self.caIssuersURLs = caIssuersURLs

@@ -29,7 +29,8 @@ public struct HSTSPolicy: Codable, Sendable, Hashable {
     public var maxAge: Int?
     public var includeSubDomains: Bool
     public var preload: Bool
-    /// Why it is invalid or weak, one line each.
+    /// Why it is invalid (RFC 6797 §6.1), one line each; whether a valid one is too short is
+    /// TLSPolicy's `HSTSVerdict`.
     public var problems: [String]
 
     /// Parses the value of a Strict-Transport-Security header (RFC 6797 §6.1.1, §6.1.2).
@@ -76,11 +77,6 @@ public struct HSTSPolicy: Codable, Sendable, Hashable {
             valid = false
         }
         if headerCount > 1 { problems.append("\(headerCount) Strict-Transport-Security headers; only the first counts") }
-        if let m = maxAge, valid {
-            if m == 0 { problems.append("max-age=0 tells browsers to forget the policy") } else if m < 15_552_000 {
-                problems.append("max-age \(m) s is under 180 days (SSL Labs and testssl.sh want at least that for A+)")
-            }
-        }
         return HSTSPolicy(header: value, valid: valid, maxAge: maxAge, includeSubDomains: include, preload: preload, problems: problems)
     }
 

@@ -5,7 +5,7 @@ import TLSWire
 /// versioned interface (docs/report-schema.json).
 public struct ScanReport: Codable, Sendable {
     /// Bumped on every change that a consumer of the JSON could notice.
-    public static let currentSchemaVersion = 7
+    public static let currentSchemaVersion = 8
 
     public var schemaVersion: Int
     public var tool: ToolInfo

@@ -77,14 +77,14 @@ public struct Scanner: Sendable {
 
     /// Scans one target. Never throws: what went wrong is in the report.
     public func scan(_ target: ScanTarget) async -> TargetReport {
-        let started = Date()
         let clock = ContinuousClock.now
         var report = TargetReport(target: target.description, host: target.host, port: target.port, sni: target.sni,
-                                  address: nil, status: .completed, startedAt: started)
-        func finish(_ r: inout TargetReport, _ session: ProbeSession?) {
+                                  address: nil, status: .completed, startedAt: Date())
+        func finished(_ session: ProbeSession?) -> TargetReport {
             let elapsed = ContinuousClock.now - clock
-            r.durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-            r.probeCount = session?.probeCount ?? 0
+            report.durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            report.probeCount = session?.probeCount ?? 0
+            return report
         }
 
         let address: SocketAddress
@@ -92,32 +92,35 @@ public struct Scanner: Sendable {
             address = try await resolve(target)
         } catch {
             report.status = .error("\(error)")
-            finish(&report, nil)
-            return report
+            return finished(nil)
         }
         report.address = address.ipAddress
         let session = ProbeSession(scanner: self, target: target, address: address)
+        if let first = await connect(session, target, &report) {
+            await scanServer(session, target, first: first, &report)
+        }
+        return finished(session)
+    }
 
-        // Connectivity: a modern hello. Refused port, non-TLS service and silence end the scan here.
+    /// Connectivity: a modern hello. A refused port, a non-TLS service and silence end the scan
+    /// here (nil, with the report's status saying why); otherwise the answer, and the default
+    /// negotiation when it is one.
+    private func connect(_ session: ProbeSession, _ target: ScanTarget, _ report: inout TargetReport) async -> ProbeOutcome? {
         let modernHello = session.modernHello()
         let first = await session.probe(modernHello, stopAt: .serverHello)
         switch first {
         case .connectFailed(let why):
             report.status = .error("\(target): \(why)")
-            finish(&report, session)
-            return report
+            return nil
         case .notTLS(let bytes):
             report.status = .error("\(target): not a TLS service (it answered \(describeBytes(bytes)))")
-            finish(&report, session)
-            return report
+            return nil
         case .timedOut(let f) where f.bytesReceived == 0:
             report.status = .error("\(target): no answer to a ClientHello within \(seconds(options.readTimeout)) s (is it a TLS port?)")
-            finish(&report, session)
-            return report
+            return nil
         case .ioError(let why):
             report.status = .error("\(target): \(why) before any TLS answer")
-            finish(&report, session)
-            return report
+            return nil
         default:
             if let sh = first.serverHello, let v = try? sh.negotiatedVersion() {
                 // Only what was offered counts as a negotiation: anything else is the server misbehaving.
@@ -130,7 +133,12 @@ public struct Scanner: Sendable {
                 }
             }
         }
+        return first
+    }
 
+    /// Everything after connectivity: the versions and their suites, then groups, weaknesses,
+    /// certificates and HTTP side by side.
+    private func scanServer(_ session: ProbeSession, _ target: ScanTarget, first: ProbeOutcome, _ report: inout TargetReport) async {
         // The HTTP check needs one TLS 1.2+ handshake and nothing the enumeration finds: when the
         // connectivity probe already got TLS 1.2 or 1.3, it runs beside everything else.
         let negotiated = report.defaultNegotiation?.version
@@ -152,8 +160,7 @@ public struct Scanner: Sendable {
             report.status = .error("\(target): could not be scanned: every protocol probe failed (\(reason))")
             report.anomalies = await session.anomalies.values
             report.http = await earlyHTTP
-            finish(&report, session)
-            return report
+            return
         }
 
         // Groups, the weakness probes and the certificate probes need the suites found above and
@@ -184,8 +191,6 @@ public struct Scanner: Sendable {
                 report.anomalies.append("no SSL/TLS version could be negotiated")
             }
         }
-        finish(&report, session)
-        return report
     }
 
     /// The reason of the best version's error when no version is supported and every version from

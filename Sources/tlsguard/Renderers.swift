@@ -28,6 +28,7 @@ struct TextRenderer {
         scan.targets.map { render($0.report, $0.policy) }.joined(separator: "\n")
     }
 
+    /// One target: the head, grade and profiles, then a section per check, each its own function.
     func render(_ t: TargetReport, _ policy: PolicyResult) -> String {
         var out: [String] = []
         let sni = t.sni.map { "SNI \($0)" } ?? "no SNI"
@@ -42,9 +43,32 @@ struct TextRenderer {
         }
         if let g = policy.grade { out += gradeLines(g) }
         for c in policy.compliance ?? [] { out += complianceLines(c) }
-        out.append("")
-        out.append("  " + bold("Protocols"))
-        for p in t.protocols {
+        out += protocolLines(t.protocols)
+        for p in t.protocols where p.supported == true { out += suiteSection(p) }
+        if let f = t.features { out += featureLines(f) }
+        if let c = t.certificates {
+            out.append("")
+            out.append("  " + bold("Certificates"))
+            if c.check.status != .completed { out.append("    " + (c.check.reason ?? "")) }
+            for (i, chain) in c.chains.enumerated() { out += chainLines(chain, index: i + 1) }
+        }
+        if let h = t.http { out += httpLines(h) }
+        if !policy.weaknesses.isEmpty {
+            out.append("")
+            out.append("  " + bold("Weaknesses"))
+            for w in policy.weaknesses { out.append(findingLine(w)) }
+        }
+        if !t.anomalies.isEmpty {
+            out.append("")
+            out.append("  " + bold("Anomalies"))
+            for a in t.anomalies { out.append("    " + warn(a)) }
+        }
+        return lines(out)
+    }
+
+    func protocolLines(_ protocols: [ProtocolResult]) -> [String] {
+        var out = ["", "  " + bold("Protocols")]
+        for p in protocols {
             let v = p.version
             var line = "    " + p.version.name.padding(toLength: 9, withPad: " ", startingAt: 0)
             switch (p.check.status, p.supported) {
@@ -61,84 +85,72 @@ struct TextRenderer {
             }
             out.append(line)
         }
-        for p in t.protocols where p.supported == true {
-            out.append("")
-            if let specs = p.sslv2CipherSpecs {
-                out.append("  " + bold("SSLv2 cipher specs"))
-                for s in specs { out.append("    \(s.code)  \(s.name)  " + bad("insecure")) }
-                continue
-            }
-            let order: String
-            switch p.serverOrder.enforced {
-            case true?: order = "server order"
-            case false?: order = "client order (the server has no preference)"
-            case nil: order = p.serverOrder.check.status == .error ? "order unknown: \(p.serverOrder.check.reason ?? "")" : ""
-            }
-            out.append("  " + bold("\(p.version) cipher suites") + (order.isEmpty ? "" : " — \(order)"))
-            for s in p.cipherSuites { out.append(suiteLine(s)) }
-            if let g = p.groups {
-                out.append(groupsLine(g, dhBits: p.dhParameterBits))
-            } else if let dh = p.dhParameterBits {
-                out.append("    DH parameters: \(dh) bits")
-            }
+        return out
+    }
+
+    /// An offered version's suites (or SSL 2.0's cipher specs), their order, groups and DH size.
+    func suiteSection(_ p: ProtocolResult) -> [String] {
+        var out = [""]
+        if let specs = p.sslv2CipherSpecs {
+            out.append("  " + bold("SSLv2 cipher specs"))
+            for s in specs { out.append("    \(s.code)  \(s.name)  " + bad("insecure")) }
+            return out
         }
-        if let f = t.features {
-            out.append("")
-            out.append("  " + bold("Features") + (f.version.map { " (on \($0.name))" } ?? ""))
-            if f.check.status != .completed {
-                out.append("    " + (f.check.reason ?? ""))
-            } else if f.version != .tls13 {
-                // On TLS 1.3 only ALPN is read, and the TLS 1.3 line below has it.
-                out.append("    ALPN: \(f.alpn ?? "none")   extended master secret: \(yn(f.extendedMasterSecret))   "
-                    + "secure renegotiation: \(yn(f.secureRenegotiation))")
-                out.append("    session tickets: \(yn(f.sessionTickets))   session IDs: \(yn(f.sessionIDs))   "
-                    + "OCSP stapling: \(yn(f.ocspStapling))   heartbeat: \(yn(f.heartbeat))")
-                if f.resumption.status == .completed {
-                    out.append("    resumption: by session ID \(yn(f.sessionIDResumption))   by ticket \(yn(f.ticketResumption))")
-                } else {
-                    out.append(fit("    resumption: \(f.resumption.status.rawValue)" + (f.resumption.reason.map { ": \($0)" } ?? "")))
-                }
-            }
-            if let t = f.tls13 { out.append(tls13FeaturesLine(t)) }
+        let order: String
+        switch p.serverOrder.enforced {
+        case true?: order = "server order"
+        case false?: order = "client order (the server has no preference)"
+        case nil: order = p.serverOrder.check.status == .error ? "order unknown: \(p.serverOrder.check.reason ?? "")" : ""
         }
-        if let c = t.certificates {
-            out.append("")
-            out.append("  " + bold("Certificates"))
-            if c.check.status != .completed { out.append("    " + (c.check.reason ?? "")) }
-            for (i, chain) in c.chains.enumerated() { out += chainLines(chain, index: i + 1) }
+        out.append("  " + bold("\(p.version) cipher suites") + (order.isEmpty ? "" : " — \(order)"))
+        for s in p.cipherSuites { out.append(suiteLine(s)) }
+        if let g = p.groups {
+            out.append(groupsLine(g, dhBits: p.dhParameterBits))
+        } else if let dh = p.dhParameterBits {
+            out.append("    DH parameters: \(dh) bits")
         }
-        if let h = t.http {
-            out.append("")
-            out.append("  " + bold("HTTP"))
-            if h.check.status == .completed {
-                out.append("    \(h.statusLine ?? "")" + (h.server.map { "   Server: \($0)" } ?? ""))
-                if let hsts = h.hsts {
-                    if hsts.valid {
-                        var line = "    HSTS: " + good("max-age=\(hsts.maxAge ?? 0)")
-                        if hsts.includeSubDomains { line += "; includeSubDomains" }
-                        if hsts.preload { line += "; preload" }
-                        out.append(line)
-                    } else {
-                        out.append("    HSTS: " + warn("none or invalid"))
-                    }
-                    for p in hsts.problems where hsts.valid { out.append("      " + warn(p)) }
-                    for p in hsts.problems where !hsts.valid { out.append("      " + p) }
-                }
+        return out
+    }
+
+    func featureLines(_ f: FeatureReport) -> [String] {
+        var out = ["", "  " + bold("Features") + (f.version.map { " (on \($0.name))" } ?? "")]
+        if f.check.status != .completed {
+            out.append("    " + (f.check.reason ?? ""))
+        } else if f.version != .tls13 {
+            // On TLS 1.3 only ALPN is read, and the TLS 1.3 line below has it.
+            out.append("    ALPN: \(f.alpn ?? "none")   extended master secret: \(yn(f.extendedMasterSecret))   "
+                + "secure renegotiation: \(yn(f.secureRenegotiation))")
+            out.append("    session tickets: \(yn(f.sessionTickets))   session IDs: \(yn(f.sessionIDs))   "
+                + "OCSP stapling: \(yn(f.ocspStapling))   heartbeat: \(yn(f.heartbeat))")
+            if f.resumption.status == .completed {
+                out.append("    resumption: by session ID \(yn(f.sessionIDResumption))   by ticket \(yn(f.ticketResumption))")
             } else {
-                out.append("    " + (h.check.status == .error ? warn("error: ") : "") + (h.check.reason ?? ""))
+                out.append(fit("    resumption: \(f.resumption.status.rawValue)" + (f.resumption.reason.map { ": \($0)" } ?? "")))
             }
         }
-        if !policy.weaknesses.isEmpty {
-            out.append("")
-            out.append("  " + bold("Weaknesses"))
-            for w in policy.weaknesses { out.append(findingLine(w)) }
+        if let t = f.tls13 { out.append(tls13FeaturesLine(t)) }
+        return out
+    }
+
+    func httpLines(_ h: HTTPResult) -> [String] {
+        var out = ["", "  " + bold("HTTP")]
+        guard h.check.status == .completed else {
+            out.append("    " + (h.check.status == .error ? warn("error: ") : "") + (h.check.reason ?? ""))
+            return out
         }
-        if !t.anomalies.isEmpty {
-            out.append("")
-            out.append("  " + bold("Anomalies"))
-            for a in t.anomalies { out.append("    " + warn(a)) }
+        out.append("    \(h.statusLine ?? "")" + (h.server.map { "   Server: \($0)" } ?? ""))
+        if let hsts = h.hsts {
+            if hsts.valid {
+                var line = "    HSTS: " + good("max-age=\(hsts.maxAge ?? 0)")
+                if hsts.includeSubDomains { line += "; includeSubDomains" }
+                if hsts.preload { line += "; preload" }
+                out.append(line)
+            } else {
+                out.append("    HSTS: " + warn("none or invalid"))
+            }
+            for p in HSTSVerdict(hsts).problems { out.append("      " + (hsts.valid ? warn(p) : p)) }
         }
-        return lines(out)
+        return out
     }
 
     private func deprecated(_ v: ProtocolVersion) -> Bool { v <= .tls11 }
@@ -217,7 +229,7 @@ struct TextRenderer {
             var key = "\(cert.keyType) \(cert.keyBits)"
             if cert.keyType == "RSA" && cert.keyBits < 2048 { key = bad(key) }
             var sig = cert.signatureAlgorithm
-            if cert.weakSignature { sig = bad(sig) }
+            if CertificateVerdict(cert).weakSignature { sig = bad(sig) }
             let days = cert.daysLeft < 0 ? bad("expired \(-cert.daysLeft) days ago") : (cert.daysLeft < 30 ? warn("\(cert.daysLeft) days left") : "\(cert.daysLeft) days left")
             var subject = cert.subject
             if subject.count > 40 { subject = String(subject.prefix(39)) + "…" }

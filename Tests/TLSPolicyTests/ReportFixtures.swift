@@ -40,8 +40,7 @@ struct Fixture {
             subject: "CN=example.com", issuer: "CN=Example CA", serialNumber: "01", notBefore: now.addingTimeInterval(-86400),
             notAfter: now.addingTimeInterval(Double(validityDays - 1) * 86400), daysLeft: validityDays - 1, expired: false, notYetValid: false,
             keyType: keyType, keyBits: keyBits, curve: nil, signatureAlgorithm: signature,
-            weakSignature: signature.lowercased().contains("sha1") || signature.lowercased().contains("md5"), weakSignatureReason: nil,
-            subjectAlternativeNames: ["example.com"], isCA: false, selfIssued: false, sha256Fingerprint: "00", ocspURLs: [],
+            subjectAlternativeNames: ["example.com"], isCA: false, selfIssued: false, selfSigned: false, sha256Fingerprint: "00", ocspURLs: [],
             caIssuersURLs: [], mustStaple: false, hasEmbeddedSCTs: false, keyUsage: nil, extendedKeyUsage: nil)
         let analysis = CertificateChainReport(check: .completed, certificates: [leaf], trusted: trusted, trustProblems: trustProblems,
                                               hostnameMatches: hostnameMatches,

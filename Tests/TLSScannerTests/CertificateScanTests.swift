@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TestSupport
+import TLSPolicy
 import TLSReport
 @testable import TLSScanner
 import TLSWire
@@ -45,7 +46,7 @@ struct CertificateScanTests {
             #expect(a.chainProblems.isEmpty)
             #expect(a.certificates.count == 2)
             #expect(a.certificates[0].keyType == "ECDSA")
-            #expect(a.certificates[0].weakSignature == false)
+            #expect(CertificateVerdict(a.certificates[0]).weakSignature == false)
         }
     }
 
@@ -97,7 +98,7 @@ struct CertificateScanTests {
         try await serve("sha1") { server in
             let a = try onlyChain(try await scan(server.port, roots: [try pki().root]))
             #expect(a.certificates[0].signatureAlgorithm == "sha1WithRSAEncryption")
-            #expect(a.certificates[0].weakSignature)
+            #expect(CertificateVerdict(a.certificates[0]).weakSignature)
         }
     }
 
@@ -197,7 +198,9 @@ struct CertificateScanTests {
         try await nginx(hsts: "max-age=600") { server in
             let r = try await scan(server.port, http: true)
             #expect(r.http?.hsts?.valid == true)
-            #expect(r.http?.hsts?.problems.first?.contains("under 180 days") == true)
+            let hsts = try #require(r.http?.hsts)
+            #expect(hsts.problems.isEmpty, "the observation holds parse problems only")
+            #expect(HSTSVerdict(hsts).problems.first?.contains("under 180 days") == true)
         }
     }
 

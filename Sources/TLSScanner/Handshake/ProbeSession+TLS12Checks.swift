@@ -76,11 +76,22 @@ extension ProbeSession {
             return skipped(.error(why))
         }
 
-        // Resumption: the ServerHello must echo the offered ID and the abbreviated handshake must
-        // complete (the server's Finished verifies under keys from the saved master secret).
+        let resumed = await resumption(after: first, second, configuration: plain)
+        renegotiation = renegotiationFinding(second, renegotiation)
+        return TLS12Checks(resumption: resumed.0, sessionIDResumption: resumed.sessionID, ticketResumption: resumed.ticket,
+                           sessionIDGiven: first.session.map { !$0.sessionID.isEmpty }, clientRenegotiation: renegotiation)
+    }
+
+    /// Resumption on fresh connections: by the session ID `first` got and by the ticket `second`
+    /// got. The ServerHello must echo the offered ID and the abbreviated handshake must complete
+    /// (the server's Finished verifies under keys from the saved master secret).
+    private func resumption(
+        after first: TLS12HandshakeResult, _ second: TLS12HandshakeResult,
+        configuration: TLS12ClientStateMachine.Configuration
+    ) async -> (CheckStatus, sessionID: Bool?, ticket: Bool?) {
         func resume(_ r: TLS12HandshakeResult, _ how: (TLS12Session) -> TLS12ClientStateMachine.Resumption?) async -> TLS12HandshakeResult? {
             guard let session = r.session, let resumption = how(session) else { return nil }
-            var c = plain
+            var c = configuration
             c.resume = resumption
             return await handshake12(c)
         }
@@ -102,10 +113,13 @@ extension ProbeSession {
         }
         let sessionID = judge(first, id, "session-ID resumption")
         let ticketResumed = judge(second, ticket, "ticket resumption")
-        let resumption: CheckStatus = errors.isEmpty ? .completed : .error(errors.joined(separator: "; "))
+        return (errors.isEmpty ? .completed : .error(errors.joined(separator: "; ")), sessionID, ticketResumed)
+    }
 
-        // Renegotiation.
-        let reneg = second
+    /// What the encrypted ClientHello after the `reneg` handshake drew: client-initiated
+    /// renegotiation seen or not, with the evidence.
+    private func renegotiationFinding(_ reneg: TLS12HandshakeResult, _ finding: Finding) -> Finding {
+        var renegotiation = finding
         let legacy = reneg.secureRenegotiation ? ""
             : " The server does not support secure renegotiation (RFC 5746; see secure_renegotiation), so the hello was a legacy one."
         let hello = "after a full TLS 1.2 handshake, an encrypted ClientHello"
@@ -127,7 +141,6 @@ extension ProbeSession {
         case nil:
             renegotiation.check = .error("the handshake before renegotiating failed: \(reneg.error?.detail ?? "no result")")
         }
-        return TLS12Checks(resumption: resumption, sessionIDResumption: sessionID, ticketResumption: ticketResumed,
-                           sessionIDGiven: first.session.map { !$0.sessionID.isEmpty }, clientRenegotiation: renegotiation)
+        return renegotiation
     }
 }

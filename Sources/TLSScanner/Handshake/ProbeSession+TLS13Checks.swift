@@ -63,17 +63,10 @@ extension ProbeSession {
             let why = CheckStatus.error("our TLS 1.3 handshake failed: \(full.error?.detail ?? "no result")")
             return skipped(why, features: TLS13FeatureReport(check: why, resumption: why))
         }
-        var f = TLS13FeatureReport(check: .completed, resumption: .completed)
-        f.cipherSuite = full.cipherSuite?.name
-        f.group = full.group?.name
-        f.helloRetryRequest = full.helloRetryRequest
-        f.alpn = full.alpn
         // §4.6.1: a lifetime of zero means "do not use".
         let tickets = full.tickets.filter { $0.lifetime > 0 }
-        f.ticketsIssued = full.tickets.count
-        f.ticketLifetime = full.tickets.first.map { Int($0.lifetime) }
         let zeroRTTTicket = tickets.first { ($0.maxEarlyDataSize ?? 0) > 0 }
-        f.maxEarlyDataSize = zeroRTTTicket.flatMap(\.maxEarlyDataSize).map(Int.init)
+        var f = Self.features(of: full, zeroRTTTicket: zeroRTTTicket)
 
         guard let ticket = zeroRTTTicket ?? tickets.first else {
             f.resumed = false
@@ -102,11 +95,33 @@ extension ProbeSession {
             f.evidence = "a full handshake got \(ticketWords); \(why)"
             return TLS13Checks(features: f, earlyData: .error(why), finding: finding, chain: full.certificateChain)
         }
+        resumed(r, ticketWords: ticketWords, zeroRTT: zeroRTTTicket != nil, &f, &finding)
+        return TLS13Checks(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
+    }
+
+    /// The features a full TLS 1.3 handshake showed: suite, group, HRR, ALPN and its tickets.
+    private static func features(of full: TLS13HandshakeResult, zeroRTTTicket: TLS13Ticket?) -> TLS13FeatureReport {
+        var f = TLS13FeatureReport(check: .completed, resumption: .completed)
+        f.cipherSuite = full.cipherSuite?.name
+        f.group = full.group?.name
+        f.helloRetryRequest = full.helloRetryRequest
+        f.alpn = full.alpn
+        f.ticketsIssued = full.tickets.count
+        f.ticketLifetime = full.tickets.first.map { Int($0.lifetime) }
+        f.maxEarlyDataSize = zeroRTTTicket.flatMap(\.maxEarlyDataSize).map(Int.init)
+        return f
+    }
+
+    /// What the completed resumption `r` showed: resumed or not, and 0-RTT accepted, rejected or
+    /// not offered (`zeroRTT`: a ticket allowed it, so early data was sent), with the evidence.
+    private func resumed(
+        _ r: TLS13HandshakeResult, ticketWords: String, zeroRTT: Bool, _ f: inout TLS13FeatureReport, _ finding: inout Finding
+    ) {
         f.resumed = r.pskAccepted
         let resumption = r.pskAccepted
             ? "offering the ticket again resumed the session (pre_shared_key in the ServerHello, Finished verified under the ticket's PSK)"
             : "offering the ticket again got a full handshake (no pre_shared_key in the ServerHello): the server does not resume"
-        if zeroRTTTicket == nil {
+        if !zeroRTT {
             f.earlyData = .notOffered
             finding.seen = false
             f.evidence = "a full handshake got \(ticketWords); \(resumption). No ticket allows 0-RTT, so no early data was sent."
@@ -127,6 +142,5 @@ extension ProbeSession {
         } else {
             finding.evidence = f.evidence
         }
-        return TLS13Checks(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
     }
 }

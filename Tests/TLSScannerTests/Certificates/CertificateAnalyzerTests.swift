@@ -1,8 +1,11 @@
+import Crypto
 import Foundation
+import SwiftASN1
 import Testing
 @testable import TestSupport
 import X509
 
+import TLSPolicy
 import TLSReport
 @testable import TLSScanner
 
@@ -66,8 +69,8 @@ struct CertificateAnalyzerTests {
         #expect(leaf.keyBits == 256)
         #expect(leaf.curve == "P-256")
         #expect(leaf.signatureAlgorithm == "sha256WithRSAEncryption")
-        #expect(leaf.weakSignature == false)
-        #expect(leaf.weakSignatureReason == nil)
+        #expect(CertificateVerdict(leaf).weakSignature == false)
+        #expect(CertificateVerdict(leaf).weakSignatureReason == nil)
         #expect(leaf.subjectAlternativeNames == ["localhost", "127.0.0.1"])
         #expect(leaf.isCA == false)
         #expect(leaf.selfIssued == false)
@@ -113,6 +116,51 @@ struct CertificateAnalyzerTests {
             chain: [pki.leaf, pki.intermediate], options: options(hostname: nil))
         #expect(report.hostnameMatches == nil)
         #expect(report.hostnameProblem == nil)
+    }
+
+    /// A self-signed leaf made here, for the name check only: the subject's common name and the
+    /// subjectAltName extension (its raw value) as given.
+    func nameCheckLeaf(commonName: String?, subjectAltName: [UInt8]?) throws -> [UInt8] {
+        let key = P256.Signing.PrivateKey()
+        let subject = try commonName.map { cn in try DistinguishedName { CommonName(cn) } }
+            ?? DistinguishedName { OrganizationName("tlsguard tests") }
+        let extensions = subjectAltName.map {
+            [Certificate.Extension(oid: .X509ExtensionID.subjectAlternativeName, critical: false, value: $0[...])]
+        } ?? []
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: Date() - 3600, notValidAfter: Date() + 86400, issuer: subject, subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256, extensions: try Certificate.Extensions(extensions),
+            issuerPrivateKey: Certificate.PrivateKey(key))
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return serializer.serializedBytes
+    }
+
+    @Test func commonNameOnlyIsSaidSo() async throws {
+        let report = await CertificateAnalyzer.analyze(
+            chain: [try nameCheckLeaf(commonName: "localhost", subjectAltName: nil)], options: options())
+        let problem = try #require(report.hostnameProblem)
+        if report.hostnameMatches == true {
+            #expect(problem.hasPrefix("matched the common name only"))
+        } else {
+            #expect(problem == "name mismatch: served for localhost (common name only, no subjectAltName), asked for localhost")
+        }
+    }
+
+    @Test func unparsableSubjectAltNameIsSaidSo() async throws {
+        // An OCTET STRING where GeneralNames (a SEQUENCE) belongs.
+        let report = await CertificateAnalyzer.analyze(
+            chain: [try nameCheckLeaf(commonName: nil, subjectAltName: [0x04, 0x01, 0x00])], options: options())
+        #expect(report.hostnameMatches == false)
+        #expect(report.hostnameProblem == "name mismatch: the subjectAltName extension cannot be parsed, asked for localhost")
+    }
+
+    @Test func certificateThatNamesNoHost() async throws {
+        let report = await CertificateAnalyzer.analyze(
+            chain: [try nameCheckLeaf(commonName: nil, subjectAltName: nil)], options: options())
+        #expect(report.hostnameMatches == false)
+        #expect(report.hostnameProblem?.hasPrefix("name mismatch: the certificate names no host") == true)
     }
 
     @Test(arguments: [("127.0.0.1", true), ("127.0.0.2", false)])
@@ -353,8 +401,8 @@ struct CertificateAnalyzerTests {
         let report = await CertificateAnalyzer.analyze(chain: [pki.sha1Leaf, pki.intermediate], options: options())
         let leaf = report.certificates[0]
         #expect(leaf.signatureAlgorithm == "sha1WithRSAEncryption")
-        #expect(leaf.weakSignature == true)
-        #expect(leaf.weakSignatureReason?.hasPrefix("SHA-1 signature") == true)
+        #expect(CertificateVerdict(leaf).weakSignature == true)
+        #expect(CertificateVerdict(leaf).weakSignatureReason?.hasPrefix("SHA-1 signature") == true)
         // swift-certificates still verifies SHA-1 RSA signatures: judging them is the policy layer's job.
         #expect(report.trusted == true)
     }
@@ -363,7 +411,7 @@ struct CertificateAnalyzerTests {
         let report = await CertificateAnalyzer.analyze(chain: [pki.md5Leaf, pki.intermediate], options: options())
         let leaf = report.certificates[0]
         #expect(leaf.signatureAlgorithm == "md5WithRSAEncryption")
-        #expect(leaf.weakSignature == true)
+        #expect(CertificateVerdict(leaf).weakSignature == true)
         #expect(report.trusted == nil)
         #expect(
             report.trustProblems == [
@@ -376,8 +424,9 @@ struct CertificateAnalyzerTests {
         let report = await CertificateAnalyzer.analyze(chain: [pki.sha1Root], options: options(hostname: nil))
         let root = report.certificates[0]
         #expect(root.signatureAlgorithm == "sha1WithRSAEncryption")
-        #expect(root.weakSignature == false)
-        #expect(root.weakSignatureReason?.contains("self-signed root") == true)
+        #expect(root.selfSigned)
+        #expect(CertificateVerdict(root).weakSignature == false)
+        #expect(CertificateVerdict(root).weakSignatureReason?.contains("self-signed root") == true)
     }
 
     @Test func ecdsaP384() async throws {
@@ -387,7 +436,7 @@ struct CertificateAnalyzerTests {
         #expect(leaf.keyBits == 384)
         #expect(leaf.curve == "P-384")
         #expect(leaf.signatureAlgorithm == "ecdsa-with-SHA384")
-        #expect(leaf.weakSignature == false)
+        #expect(CertificateVerdict(leaf).weakSignature == false)
     }
 
     @Test func ed25519() async throws {
@@ -520,7 +569,7 @@ struct CertificateAnalyzerTests {
         let json = String(decoding: try encoder.encode(report), as: UTF8.self)
         for key in [
             "trustProblems", "hostnameMatches", "hostnameProblem", "chainProblems", "verifiedChain",
-            "sha256Fingerprint", "caIssuersURLs", "weakSignature",
+            "sha256Fingerprint", "caIssuersURLs", "selfSigned",
         ] {
             #expect(json.contains("\"\(key)\""), "missing \(key)")
         }

@@ -72,8 +72,8 @@ extension ProbeSession {
             f.resumed = false
             f.earlyData = .notOffered
             f.evidence = full.tickets.isEmpty
-                ? "no NewSessionTicket after a full TLS 1.3 handshake (\(full.afterHandshake ?? "no answer") within "
-                    + "\(seconds(options.readTimeout)) s): nothing to resume, no 0-RTT"
+                ? "no NewSessionTicket after a full TLS 1.3 handshake (\(full.afterHandshake ?? "no answer")): "
+                    + "nothing to resume, no 0-RTT"
                 : "every NewSessionTicket had ticket_lifetime 0 (RFC 8446 §4.6.1: not to be used): nothing to resume, no 0-RTT"
             finding.seen = false
             finding.evidence = f.evidence

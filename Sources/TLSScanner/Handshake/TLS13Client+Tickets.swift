@@ -47,8 +47,10 @@ extension TLS13ClientStateMachine {
         try keysChanged(after: "KeyUpdate")
     }
 
+    /// Our close_notify (RFC 8446 §6.1), once: nothing is sent after it.
     mutating func closeNotify(out: inout ByteBuffer) throws {
-        guard writeProtection != nil else { return }
+        guard writeProtection != nil, !closeNotifySent else { return }
         try writeProtection!.seal(.alert, [AlertLevel.warning.rawValue, AlertDescription.closeNotify.rawValue]).write(to: &out)
+        closeNotifySent = true
     }
 }

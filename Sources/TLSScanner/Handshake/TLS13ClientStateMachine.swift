@@ -81,6 +81,8 @@ struct TLS13ClientStateMachine: ClientRecordLoop {
     var earlyWrite: TLS13RecordProtection?
     var certificateRequestContext: [UInt8]?
     var ticketArrived = false
+    /// Our close_notify is out: nothing more may be sent.
+    var closeNotifySent = false
 
     init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -131,14 +133,15 @@ struct TLS13ClientStateMachine: ClientRecordLoop {
 
     mutating func closeIsAnswer() -> Bool {
         guard phase == .tickets else { return false }
-        result.afterHandshake = "the server closed the connection"
+        result.afterHandshake = "the server closed the connection after our close_notify"
         return true
     }
 
     /// No (more) tickets: the handshake itself is complete.
     mutating func silenceIsAnswer(out: inout ByteBuffer) -> Bool {
         guard phase == .tickets else { return false }
-        result.afterHandshake = "the server sent nothing more"
+        result.afterHandshake = !result.tickets.isEmpty ? "the server sent nothing more"
+            : "the server sent nothing within \(configuration.firstTicketWait.nanoseconds / 1_000_000) ms of our Finished"
         try? closeNotify(out: &out)
         return true
     }
@@ -191,7 +194,8 @@ struct TLS13ClientStateMachine: ClientRecordLoop {
         // §6.1: user_canceled is followed by close_notify; every other alert ends the connection.
         if alert.alertDescription == AlertDescription(90) { return }
         if phase == .tickets {
-            result.afterHandshake = "the server sent \(alert)"
+            result.afterHandshake = alert.alertDescription == .closeNotify
+                ? "the server answered our close_notify" : "the server sent \(alert)"
             phase = .done
             return
         }

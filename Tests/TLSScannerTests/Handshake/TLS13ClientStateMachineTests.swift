@@ -47,6 +47,26 @@ struct TLS13ClientStateMachineTests {
         #expect(r.tickets.first?.psk.count == 32)
     }
 
+    /// Our close_notify goes with our Finished, so the server's answer to it (after any tickets)
+    /// ends the wait: no timer on a server that issues no ticket.
+    @Test(arguments: [0, 2])
+    func closeNotifyGoesWithFinishedAndTheAnswerEndsTheWait(tickets: Int) throws {
+        var m = Machine(.init())
+        var s = TLS13TestServer()
+        let first = m.start()
+        var bytes = try s.serverHello(to: first)
+        bytes.writeImmutableBuffer(try s.flight())
+        guard case .sendThenWaitBriefly(var out, _) = m.received(bytes) else { Issue.record("no client Finished"); return }
+        // Two protected records: our Finished, then our close_notify.
+        #expect(try out.readTLSRecord()?.contentType == .applicationData)
+        #expect(try out.readTLSRecord()?.contentType == .applicationData)
+        #expect(out.readableBytes == 0)
+        guard let r = finished(m.received(try s.ticketsThenCloseNotify(tickets))) else { return }
+        #expect(r.established)
+        #expect(r.tickets.count == tickets)
+        #expect(r.afterHandshake == "the server answered our close_notify")
+    }
+
     @Test func byteAtATimeGivesTheSameHandshake() throws {
         var m = Machine(.init())
         var s = TLS13TestServer()

@@ -110,6 +110,27 @@ struct TLS13TestServer {
     static let fakeCertificate: [UInt8] = [0x30, 0x03, 0x02, 0x01, 0x07]
 
     /// A NewSessionTicket under the server's application keys (valid after `flight()`).
+    /// `count` NewSessionTickets, then a close_notify: one server's answer to our close_notify,
+    /// in one protected sequence.
+    func ticketsThenCloseNotify(_ count: Int) throws -> ByteBuffer {
+        let h = suite.hash
+        let master = TLS13KeySchedule.masterSecret(h, handshakeSecret: handshakeSecret)
+        var app = TLS13RecordProtection(suite, secret: TLS13KeySchedule.deriveSecret(h, secret: master, label: "s ap traffic", transcript: transcript))
+        var out = ByteBuffer()
+        for _ in 0..<count {
+            let nst = TLS13ClientStateMachine.handshake(.newSessionTicket) { b in
+                b.writeInteger(UInt32(7200))
+                b.writeInteger(UInt32(0x0102_0304))
+                b.writeTLSVector(.one) { $0.writeBytes([0]) }
+                b.writeTLSVector(.two) { $0.writeBytes([UInt8](repeating: 0xAA, count: 40)) }
+                b.writeTLSVector(.two) { _ in }
+            }
+            try app.seal(.handshake, nst).write(to: &out)
+        }
+        try app.seal(.alert, [1, 0]).write(to: &out)
+        return out
+    }
+
     func ticket(maxEarlyData: UInt32?) throws -> ByteBuffer {
         let h = suite.hash
         let master = TLS13KeySchedule.masterSecret(h, handshakeSecret: handshakeSecret)

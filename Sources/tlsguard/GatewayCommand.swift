@@ -53,7 +53,7 @@ struct GatewayCommand: AsyncParsableCommand {
             // Certificates, keys and cipher strings are only proven by building the contexts.
             do {
                 let runtime = try GatewayRuntime(configuration: configuration, clock: .system)
-                print(Self.summary(runtime.configuration, path: path))
+                print(GatewaySummary.render(runtime.configuration, path: path), terminator: "")
             } catch {
                 throw Self.usageFailure(error)
             }
@@ -97,41 +97,5 @@ struct GatewayCommand: AsyncParsableCommand {
     static func usageFailure(_ error: GatewayConfigError) -> ExitCode {
         FileHandle.standardError.write(Data("tlsguard: \(error)\n".utf8))
         return ExitCode(ExitStatus.usage)
-    }
-
-    static func summary(_ c: GatewayConfiguration, path: String) -> String {
-        let now = Date()
-        let active = c.exceptions.filter { $0.isActive(at: now) }.count
-        var lines = ["\(path): ok"]
-        lines.append("  listeners: " + c.listeners.map { "\($0.name) \($0.host):\($0.port)" + ($0.clientCheck ? " (client check)" : "") }.joined(separator: ", "))
-        lines.append("  upstream: " + (c.upstream.map { "\($0.authority) (\($0.mode.rawValue))" } ?? "none (client check only)"))
-        if let cc = c.clientCheck {
-            var parts: [String] = []
-            if let path = cc.path { parts.append("path \(path)") }
-            if let host = cc.policyHost { parts.append("judged by the policy of \(host)") }
-            if let lookup = cc.lookup { parts.append("lookup http://\(lookup.host):\(lookup.port)/") }
-            lines.append("  client check: " + (parts.isEmpty ? "on" : parts.joined(separator: ", ")))
-        }
-        lines.append("  certificates: \(c.certificates.count)")
-        let policies = [c.defaultPolicy] + (c.noSNIPolicy.map { [$0] } ?? []) + c.hostPolicies.keys.sorted().map { c.hostPolicies[$0]! }
-        for p in policies {
-            var s = "  \(p.name): minimum \(p.minimumVersion.displayName), \(p.mode.rawValue)"
-            if let cutoff = p.cutoff { s += ", cutoff \(ISO8601DateFormatter().string(from: cutoff))" }
-            if !p.brownouts.isEmpty { s += ", \(p.brownouts.count) brownout window(s)" }
-            if p.explain != nil { s += ", explain" }
-            lines.append(s)
-        }
-        lines.append("  exceptions: \(c.exceptions.count) (\(active) active)")
-        let iso = ISO8601DateFormatter()
-        for e in c.exceptions where !e.isActive(at: now) {
-            lines.append("  note: exception \(e.name) expired \(iso.string(from: e.expires)); it no longer matches")
-        }
-        for p in policies {
-            if let cutoff = p.cutoff, cutoff <= now, p.mode != .enforce {
-                lines.append("  note: \(p.name): the cutoff \(iso.string(from: cutoff)) has passed; it enforces now")
-            }
-        }
-        lines.append("  records: \(c.records.databasePath ?? "none")")
-        return lines.joined(separator: "\n")
     }
 }

@@ -14,7 +14,7 @@ struct Profiles: ParsableCommand {
         let profiles: [Profile]
         do { profiles = try Profile.builtIn() } catch { throw CLIError("\(error)") }
         let width = profiles.map(\.id.count).max() ?? 10
-        let renderer = TextRenderer(color: false)
+        let renderer = PlainText()
         for p in profiles {
             let line = p.id.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.name + ": " + p.description
             print(renderer.wrap(line, indent: width + 2, separator: " "))

@@ -4,25 +4,9 @@ import TLSReport
 import TLSScanner
 import TLSWire
 
-enum JSONRenderer {
-    static func render(_ scan: JudgedScan) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(scan), as: UTF8.self) + "\n"
-    }
-}
-
 /// The human report: a compact table per target, at most 100 columns.
-struct TextRenderer {
+struct TextRenderer: TextLayout {
     var color: Bool
-    static let width = 100
-
-    private func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
-    private func good(_ s: String) -> String { paint(s, "32") }
-    private func warn(_ s: String) -> String { paint(s, "33") }
-    private func bad(_ s: String) -> String { paint(s, "31") }
-    private func bold(_ s: String) -> String { paint(s, "1") }
 
     func render(_ scan: JudgedScan) -> String {
         scan.targets.map { render($0.report, $0.policy) }.joined(separator: "\n")
@@ -335,78 +319,4 @@ struct TextRenderer {
         if let dhBits { line += "; DH parameters: \(dhBits) bits" }
         return wrap(line, indent: 12)
     }
-
-    /// The one wrapping rule of the text report: a line wider than the report width breaks at
-    /// `separator` boundaries (the separator's mark stays at the end of the broken line), a piece
-    /// that is still too wide breaks at spaces, and a word wider than the room is cut into pieces;
-    /// continuation lines start at column `indent`. Nothing is dropped.
-    func wrap(_ line: String, indent: Int, separator: String = ", ") -> String {
-        guard visibleCount(line) > Self.width else { return line }
-        // The line's own indentation stays on its first line.
-        let lead = String(line.prefix { $0 == " " })
-        let indent = min(indent, Self.width / 2)
-        let room = Self.width - indent
-        var tokens: [(text: String, separator: String)] = []
-        let pieces = line.dropFirst(lead.count).components(separatedBy: separator)
-        for (i, piece) in pieces.enumerated() {
-            let after = i == pieces.count - 1 ? "" : separator
-            guard visibleCount(piece) > room, separator != " " else {
-                tokens.append((piece, after))
-                continue
-            }
-            let words = piece.components(separatedBy: " ")
-            for (j, word) in words.enumerated() { tokens.append((word, j == words.count - 1 ? after : " ")) }
-        }
-        var lines: [String] = []
-        var current = lead
-        var fresh = true
-        var pending = ""
-        for (text, next) in tokens {
-            let candidate = fresh ? current + text : current + pending + text
-            if !fresh && visibleCount(candidate) > Self.width {
-                lines.append(current + pending.trimmingCharacters(in: .whitespaces))
-                current = String(repeating: " ", count: indent) + text
-            } else {
-                current = candidate
-            }
-            fresh = false
-            pending = next
-            // A single word wider than the room (a long name or hex string): cut it.
-            while visibleCount(current) > Self.width, !current.contains("\u{1B}") {
-                lines.append(String(current.prefix(Self.width)))
-                current = String(repeating: " ", count: indent) + current.dropFirst(Self.width)
-            }
-        }
-        lines.append(current)
-        return lines.joined(separator: "\n")
-    }
-
-    /// The report's lines, each within the width: whatever a section did not wrap itself is
-    /// wrapped here, so no line can run past 100 columns.
-    func lines(_ out: [String]) -> String {
-        out.flatMap { $0.components(separatedBy: "\n") }.map { visibleCount($0) > Self.width ? fit($0) : $0 }
-            .joined(separator: "\n") + "\n"
-    }
-
-    /// `wrap` at spaces, continuing four columns in from the line's own indentation: for lines
-    /// whose layout has no natural column.
-    func fit(_ line: String) -> String {
-        wrap(line, indent: line.prefix { $0 == " " }.count + 4, separator: " ")
-    }
-
-    func visibleCount(_ s: String) -> Int {
-        // Colour escapes take no columns.
-        var n = 0
-        var inEscape = false
-        for c in s {
-            if c == "\u{1B}" { inEscape = true; continue }
-            if inEscape { if c == "m" { inEscape = false }; continue }
-            n += 1
-        }
-        return n
-    }
-}
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }

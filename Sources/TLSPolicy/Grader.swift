@@ -154,7 +154,7 @@ public enum Grader {
             if !suites.contains(where: { $0.forwardSecrecy && !$0.isAnonymous }) { cap("B", "no forward secrecy") }
             if !suites.contains(where: { $0.isAEAD }) { cap("B", "no AEAD suite") }
             if let w = weakestKx, w.0 > 40, w.0 <= 80 { cap("B", "key exchange under 2048 bits: \(w.1)") }
-            if chains.contains(where: { $0.analysis.trustProblems.contains { $0.hasPrefix("intermediate missing") } }) {
+            if chains.contains(where: { $0.analysis.missingIssuer != nil }) {
                 cap("B", "the certificate chain is incomplete (intermediate missing)")
             }
         }
@@ -164,8 +164,9 @@ public enum Grader {
             for chain in chains {
                 let a = chain.analysis
                 if a.trusted == false {
-                    let why = a.trustProblems.first { !$0.hasPrefix("intermediate missing") }
-                    if let why { cap("T", "certificate not trusted: \(why)") }
+                    // An incomplete chain alone is B (capsB); its sentence is the last trust problem.
+                    let others = a.missingIssuer == nil ? a.trustProblems[...] : a.trustProblems.dropLast()
+                    if let why = others.first { cap("T", "certificate not trusted: \(why)") }
                 }
                 if let leaf = a.certificates.first, case let v = CertificateVerdict(leaf), v.weakSignature, v.brokenHash == "SHA-1" {
                     cap("T", "the certificate is signed with SHA-1 (\(leaf.signatureAlgorithm))")

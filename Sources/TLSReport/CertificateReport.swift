@@ -12,8 +12,13 @@ public struct CertificateChainReport: Codable, Sendable {
     public var certificates: [CertificateSummary]
     /// Whether a path to a trusted root exists and passes RFC 5280; nil if it could not be evaluated.
     public var trusted: Bool?
-    /// Why the chain is not trusted, one sentence each (empty when trusted).
+    /// Why the chain is not trusted, one sentence each (empty when trusted). When `missingIssuer`
+    /// is set, the last sentence is the one that says so.
     public var trustProblems: [String]
+    /// The issuer (RFC 4514) of the last certificate the server's chain leads to, when that issuer
+    /// was neither sent nor found in a trust store: the chain is incomplete, and no path to a root
+    /// could be built from what was sent. Nil otherwise.
+    public var missingIssuer: String?
     /// Whether the leaf is valid for the name or IP asked for; nil when none was asked.
     public var hostnameMatches: Bool?
     /// Why the name does not match, or a caveat about how it matched.
@@ -29,6 +34,7 @@ public struct CertificateChainReport: Codable, Sendable {
         certificates: [CertificateSummary] = [],
         trusted: Bool? = nil,
         trustProblems: [String] = [],
+        missingIssuer: String? = nil,
         hostnameMatches: Bool? = nil,
         hostnameProblem: String? = nil,
         chainProblems: [String] = [],
@@ -38,6 +44,7 @@ public struct CertificateChainReport: Codable, Sendable {
         self.certificates = certificates
         self.trusted = trusted
         self.trustProblems = trustProblems
+        self.missingIssuer = missingIssuer
         self.hostnameMatches = hostnameMatches
         self.hostnameProblem = hostnameProblem
         self.chainProblems = chainProblems

@@ -169,8 +169,28 @@ struct GraderTests {
         var f = Fixture()
         f.trusted = false
         f.trustProblems = ["intermediate missing: the server did not send the certificate that issued 'CN=x'"]
+        f.missingIssuer = "CN=Intermediate"
         let g = try grade(f)
         #expect(g.grade == "B")
+        #expect(hasCap(g, "B", "intermediate missing"))
+    }
+
+    @Test func incompleteAndExpiredChainIsT() throws {
+        var f = Fixture()
+        f.trusted = false
+        f.trustProblems = ["expired 3 days ago (notAfter 2026-11-30)", "intermediate missing: …"]
+        f.missingIssuer = "CN=Intermediate"
+        let g = try grade(f)
+        #expect(g.grade == "T")
+        #expect(hasCap(g, "T", "expired 3 days ago"))
+    }
+
+    @Test func theMissingIssuerIsReadFromItsFieldNotFromTheText() throws {
+        var f = Fixture()
+        f.trusted = false
+        f.trustProblems = ["intermediate missing, said some other producer"]
+        let g = try grade(f)
+        #expect(g.grade == "T")
     }
 
     @Test func nameMismatchIsM() throws {

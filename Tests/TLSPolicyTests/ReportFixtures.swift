@@ -12,6 +12,7 @@ struct Fixture {
     var signature = "sha256WithRSAEncryption"
     var trusted: Bool? = true
     var trustProblems: [String] = []
+    var missingIssuer: String?
     var hostnameMatches: Bool? = true
     var dhBits: Int?
     var groups12: [NamedGroup] = [.x25519, .secp256r1]
@@ -42,7 +43,7 @@ struct Fixture {
             keyType: keyType, keyBits: keyBits, curve: nil, signatureAlgorithm: signature,
             subjectAlternativeNames: ["example.com"], isCA: false, selfIssued: false, selfSigned: false, sha256Fingerprint: "00", ocspURLs: [],
             caIssuersURLs: [], mustStaple: false, hasEmbeddedSCTs: false, keyUsage: nil, extendedKeyUsage: nil)
-        let analysis = CertificateChainReport(check: .completed, certificates: [leaf], trusted: trusted, trustProblems: trustProblems,
+        let analysis = CertificateChainReport(check: .completed, certificates: [leaf], trusted: trusted, trustProblems: trustProblems, missingIssuer: missingIssuer,
                                               hostnameMatches: hostnameMatches,
                                               hostnameProblem: hostnameMatches == false ? "name mismatch: served for other.example, asked for example.com" : nil)
         t.certificates = CertificatesResult(check: .completed, chains: [ServedChain(servedFor: ["TLSv1.2"], keyType: keyType, analysis: analysis)])

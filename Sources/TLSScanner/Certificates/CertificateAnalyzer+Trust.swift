@@ -8,6 +8,8 @@ extension CertificateAnalyzer {
     struct TrustVerdict {
         var trusted: Bool?
         var problems: [String]
+        /// The issuer neither sent nor in a store (its sentence is the last of `problems`).
+        var missingIssuer: String?
         /// The chain swift-certificates validated, when trusted.
         var verifiedChain: [Certificate]?
         /// A path to a trusted root ignoring validity dates and RFC 5280 constraints: tells which
@@ -48,9 +50,20 @@ extension CertificateAnalyzer {
             policyFailures = failures.map { String(describing: $0.policyFailureReason) }
         }
 
-        // swift-certificates gives no reason for a chain that does not reach a root (self-signed,
-        // untrusted root, missing intermediate). Find out whether any path exists once validity and
-        // RFC 5280 constraints are set aside; if one does, the problem is on that path.
+        return await untrusted(
+            sent: sent, walk: walk, leaf: leaf, roots: roots, intermediates: intermediates,
+            policyFailures: policyFailures, storeFailure: storeFailure, options: options)
+    }
+
+    /// Why a chain the verifier rejected is not trusted. swift-certificates gives no reason for a
+    /// chain that does not reach a root (self-signed, untrusted root, missing intermediate): find
+    /// out whether any path exists once validity and RFC 5280 constraints are set aside; if one
+    /// does, the problem is on that path.
+    static func untrusted(
+        sent: [SentCertificate], walk: [Int], leaf: Certificate, roots: CertificateStore,
+        intermediates: CertificateStore, policyFailures: [String], storeFailure: String?,
+        options: CertificateCheckOptions
+    ) async -> TrustVerdict {
         let critical = Set(sent.flatMap { $0.decoded.extensions.filter(\.critical).map(\.oid) })
         var pathVerifier = Verifier(rootCertificates: roots) {
             CriticalExtensionsHandledElsewhere(oids: Array(critical))
@@ -74,6 +87,7 @@ extension CertificateAnalyzer {
             return TrustVerdict(trusted: nil, problems: problems)
         }
         let end = sent[walk.last!]
+        let impostor = sent.first { $0.decoded.subject == end.decoded.issuer && !walk.contains($0.position - 1) }
         if end.selfSigned {
             if walk.count == 1 {
                 problems.append("self-signed certificate (not in any trust store)")
@@ -83,21 +97,20 @@ extension CertificateAnalyzer {
                     ? "not in the system store or --ca-file" : "not in --ca-file; the system store is not used"
                 problems.append("untrusted root '\(end.decoded.subject)' (\(stores))")
             }
-        } else if let impostor = sent.first(where: {
-            $0.decoded.subject == end.decoded.issuer && !walk.contains($0.position - 1)
-        }) {
+        } else if let impostor {
             problems.append(
                 "certificate \(impostor.position) is named '\(impostor.decoded.subject)' like the issuer of '\(end.decoded.subject)' but did not sign it"
-            )
-        } else {
-            problems.append(
-                "intermediate missing: the server did not send the certificate that issued '\(end.decoded.subject)' and it is not in the trust store (issuer '\(end.decoded.issuer)')"
             )
         }
         problems += walk.compactMap {
             validityProblem(sent[$0].decoded, role: role(of: sent[$0], at: $0), now: options.now)
         }
-        return TrustVerdict(trusted: false, problems: problems)
+        guard !end.selfSigned, impostor == nil else { return TrustVerdict(trusted: false, problems: problems) }
+        // Last, so that a reader (the grader) can set it apart from the other reasons by position.
+        problems.append(
+            "intermediate missing: the server did not send the certificate that issued '\(end.decoded.subject)' and it is not in the trust store (issuer '\(end.decoded.issuer)')"
+        )
+        return TrustVerdict(trusted: false, problems: problems, missingIssuer: end.decoded.issuer)
     }
 
     /// Problems on a path that reaches a trusted root: dates, non-CA issuers, critical extensions

@@ -76,6 +76,7 @@ public enum CertificateAnalyzer {
         let trust = await evaluateTrust(sent: sent, walk: walk, options: options)
         report.trusted = trust.trusted
         report.trustProblems = trust.problems
+        report.missingIssuer = trust.missingIssuer
         report.verifiedChain = trust.verifiedChain?.map { String(describing: $0.subject) }
         report.chainProblems = chainProblems(
             sent: sent, walk: walk, storePath: trust.storePath, trustEvaluated: trust.trusted != nil)

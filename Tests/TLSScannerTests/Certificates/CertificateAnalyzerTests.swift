@@ -311,7 +311,21 @@ struct CertificateAnalyzerTests {
             report.chainProblems == [
                 "incomplete chain: the issuer of 'CN=localhost' ('\(intermediateName)') was not sent"
             ])
+        #expect(report.missingIssuer == intermediateName)
         #expect(report.hostnameMatches == true)
+    }
+
+    @Test func missingIntermediateOfAnExpiredLeafIsTheLastProblem() async throws {
+        let notAfter = try #require(
+            await CertificateAnalyzer.analyze(chain: [pki.leaf], options: options()).certificates.first
+        ).notAfter
+        let report = await CertificateAnalyzer.analyze(
+            chain: [pki.leaf], options: options(now: notAfter.addingTimeInterval(12 * 86_400 + 3_600)))
+        #expect(report.trusted == false)
+        #expect(report.missingIssuer == intermediateName)
+        #expect(report.trustProblems.count == 2)
+        #expect(report.trustProblems.first == "expired 12 days ago (notAfter \(day(notAfter)))")
+        #expect(report.trustProblems.last?.hasPrefix("intermediate missing: ") == true)
     }
 
     @Test func intermediateFoundOnlyInTheTrustStoreIsAnIncompleteChain() async throws {

@@ -22,8 +22,6 @@ public func fuzzServerHello(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = try? e.alpnProtocols()
         _ = try? e.renegotiationInfo()
         _ = try? e.hasExtendedMasterSecret()
-        _ = try? e.heartbeatMode()
-        _ = try? e.statusRequestType()
         _ = try? e.sessionTicket()
         _ = try? e.ecPointFormats()
         _ = try? e.serverName()

@@ -158,21 +158,6 @@ extension Array where Element == TLSExtension {
         try decode(.renegotiationInfo) { [UInt8](try $0.readTLSVectorStrict(.one, field: "renegotiation_info").readableBytesView) }
     }
 
-    /// heartbeat (RFC 6520 §2): the mode (1 peer_allowed_to_send, 2 peer_not_allowed_to_send).
-    public func heartbeatMode() throws -> UInt8? {
-        try decode(.heartbeat) { try $0.readStrict(UInt8.self, field: "heartbeat.mode") }
-    }
-
-    /// status_request (RFC 6066 §8): the status type (1 = ocsp); a server's empty ack gives 0.
-    public func statusRequestType() throws -> UInt8? {
-        try decode(.statusRequest) { buf in
-            if buf.readableBytes == 0 { return 0 }
-            let type = try buf.readStrict(UInt8.self, field: "status_request.status_type")
-            buf.moveReaderIndex(forwardBy: buf.readableBytes) // responder ids and extensions: not needed
-            return type
-        }
-    }
-
     /// psk_key_exchange_modes (RFC 8446 §4.2.9).
     public func pskKeyExchangeModes() throws -> [UInt8]? {
         try decode(.pskKeyExchangeModes) { [UInt8](try $0.readTLSVectorStrict(.one, field: "psk_key_exchange_modes", min: 1).readableBytesView) }
@@ -189,15 +174,6 @@ extension Array where Element == TLSExtension {
             let b = [UInt8](buf.readableBytesView)
             buf.moveReaderIndex(forwardBy: buf.readableBytes)
             return b
-        }
-    }
-
-    /// padding (RFC 7685): the number of padding bytes.
-    public func paddingLength() throws -> Int? {
-        try decode(.padding) { buf in
-            let n = buf.readableBytes
-            buf.moveReaderIndex(forwardBy: n)
-            return n
         }
     }
 }

@@ -3,18 +3,10 @@ import NIOCore
 import NIOHTTP1
 import TLSTelemetry
 
-/// The admin listener's HTTP handler: `GET /metrics` (Prometheus text format 0.0.4) and
-/// `GET /healthz` (200 while serving; 503 while draining or while the record writer is stalled or failing).
-final class AdminHandler: PlainHTTPResponder {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let core: GatewayCore
-    var pendingHead: HTTPRequestHead?
-
-    init(core: GatewayCore) { self.core = core }
-
-    func response(to head: HTTPRequestHead, context: ChannelHandlerContext) -> (head: HTTPResponseHead, body: String, keepAlive: Bool) {
+/// The admin listener's answers: `GET /metrics` (Prometheus text format 0.0.4) and `GET /healthz`
+/// (200 while serving; 503 while draining or while the record writer is stalled or failing).
+enum AdminResponses {
+    static func response(to head: HTTPRequestHead, core: GatewayCore) -> (head: HTTPResponseHead, body: String, keepAlive: Bool) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         let status: HTTPResponseStatus
         let contentType: String

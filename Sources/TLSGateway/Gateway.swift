@@ -79,20 +79,22 @@ public final class Gateway: Sendable {
         }
         if let admin = configuration.admin {
             let core = self.core
-            let channel = try await bindPlainHTTP(admin, name: "admin") { AdminHandler(core: core) }
+            let channel = try await bindPlainHTTP(admin, name: "admin") { head, _ in AdminResponses.response(to: head, core: core) }
             servers.withLockedValue { $0.admin = channel }
         }
         if let lookup = configuration.clientCheck?.lookup {
             let core = self.core
-            let channel = try await bindPlainHTTP(lookup, name: "clientCheck.lookup") { ClientCheckLookupHandler(core: core) }
+            let channel = try await bindPlainHTTP(lookup, name: "clientCheck.lookup") { head, remote in
+                ClientCheckLookup.response(to: head, from: remote, core: core)
+            }
             servers.withLockedValue { $0.lookup = channel }
         }
     }
 
     /// Binds a plain-HTTP listener (admin, client-check lookup): HTTP/1.1 codec, an idle timeout,
-    /// and a fresh handler from `makeHandler` per connection.
+    /// and a `PlainHTTPHandler` answering with `respond` on each connection.
     private func bindPlainHTTP(_ listener: GatewayConfiguration.Listener, name: String,
-                               _ makeHandler: @escaping @Sendable () -> any ChannelHandler) async throws -> Channel {
+                               _ respond: @escaping PlainHTTPHandler.Respond) async throws -> Channel {
         let channel: Channel
         do {
             channel = try await ServerBootstrap(group: group)
@@ -101,7 +103,7 @@ public final class Gateway: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
-                        try channel.pipeline.syncOperations.addHandler(makeHandler())
+                        try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler(respond))
                     }
                 }
                 .bind(host: listener.host, port: listener.port).get()
@@ -186,14 +188,19 @@ public final class Gateway: Sendable {
         }
         try? await lookup?.close()
         for channel in listeners { try? await channel.close() }
-        for channel in core.openConnections {
+        let open = core.openConnections
+        for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(GatewayDrainEvent())
         }
+        // Done when the last of them closes or the drain timeout fires, whichever is first (a
+        // promise completed twice keeps its first result), so an idle gateway stops at once.
         let limit = drainTimeout ?? core.runtime.configuration.drainTimeout
-        let deadline = NIODeadline.now() + limit
-        while !core.openConnections.isEmpty && NIODeadline.now() < deadline {
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
+        let loop = group.next()
+        let drained = loop.makePromise(of: Void.self)
+        EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).cascade(to: drained)
+        let timeout = loop.scheduleTask(in: limit) { drained.succeed() }
+        try? await drained.futureResult.get()
+        timeout.cancel()
         for channel in core.openConnections { try? await channel.close() }
         core.pools.closeAll()
         try? await admin?.close()

@@ -2,18 +2,22 @@ import NIOCore
 import NIOHTTP1
 
 /// A plain-HTTP handler that answers each whole request with one whole response: the admin
-/// listener and the client check's lookup listener. Conformers say what to answer; reading the
-/// request parts, writing the response, closing after `Connection: close` and closing idle
-/// connections are shared.
-protocol PlainHTTPResponder: ChannelInboundHandler, AnyObject
-where InboundIn == HTTPServerRequestPart, OutboundOut == HTTPServerResponsePart {
-    /// The head of the request being read (set by `channelRead`).
-    var pendingHead: HTTPRequestHead? { get set }
+/// listener (`AdminResponses`) and the client check's lookup listener (`ClientCheckLookup`).
+/// They say what to answer; reading the request parts, writing the response, closing after
+/// `Connection: close` and closing idle connections are done here.
+final class PlainHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
     /// The answer to a whole request; `keepAlive` says whether the connection stays open.
-    func response(to head: HTTPRequestHead, context: ChannelHandlerContext) -> (head: HTTPResponseHead, body: String, keepAlive: Bool)
-}
+    typealias Respond = @Sendable (_ head: HTTPRequestHead, _ remoteAddress: SocketAddress?)
+        -> (head: HTTPResponseHead, body: String, keepAlive: Bool)
 
-extension PlainHTTPResponder {
+    private let respond: Respond
+    /// The head of the request being read.
+    private var pendingHead: HTTPRequestHead?
+
+    init(_ respond: @escaping Respond) { self.respond = respond }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h): pendingHead = h
@@ -21,7 +25,7 @@ extension PlainHTTPResponder {
         case .end:
             guard let head = pendingHead else { return }
             pendingHead = nil
-            let (responseHead, body, keepAlive) = response(to: head, context: context)
+            let (responseHead, body, keepAlive) = respond(head, context.channel.remoteAddress)
             context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
             if !body.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil) }
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))

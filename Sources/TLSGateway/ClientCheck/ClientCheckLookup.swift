@@ -3,19 +3,12 @@ import NIOHTTP1
 
 /// The plain-HTTP lookup: answers with the client check for the last ClientHello seen from the
 /// caller's address on any listener — the answer for clients that cannot finish a handshake.
-final class ClientCheckLookupHandler: PlainHTTPResponder {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let core: GatewayCore
-    var pendingHead: HTTPRequestHead?
-
-    init(core: GatewayCore) { self.core = core }
-
-    func response(to head: HTTPRequestHead, context: ChannelHandlerContext) -> (head: HTTPResponseHead, body: String, keepAlive: Bool) {
-        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+enum ClientCheckLookup {
+    static func response(to head: HTTPRequestHead, from remote: SocketAddress?, core: GatewayCore)
+        -> (head: HTTPResponseHead, body: String, keepAlive: Bool)
+    {
+        let address = remote?.ipAddress ?? "unknown"
         let keepAlive = head.isKeepAlive && !core.isDraining
-        let core = self.core
         let (responseHead, body) = ClientCheckHTTP.respond(
             method: head.method, uri: head.uri, prefix: "", version: head.version, keepAlive: keepAlive,
             clientAddress: address, historyMinutes: (core.runtime.configuration.clientCheck ?? .init()).historyMinutes

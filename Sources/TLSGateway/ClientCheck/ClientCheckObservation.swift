@@ -35,6 +35,9 @@ extension ClientCheckReport {
     /// - Parameters:
     ///   - afterCutoff: per offered suite, the verdict under the policy after the cutoff.
     ///   - live: true when answering on the connection that was observed, false for a lookup.
+    ///
+    /// Longer than the house limit on purpose: one assignment per field of the report (the
+    /// facts it needs are read once at the top).
     public init(observation o: ClientCheckObservation, policy: PolicyReport, afterCutoff: [CipherSuite: String],
                 live: Bool, now: Date) {
         let hello = o.hello

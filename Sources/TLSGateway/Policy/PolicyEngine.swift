@@ -35,6 +35,10 @@ public struct PolicyEngine: Sendable {
     }
 
     /// Decides a connection: the handshake context, or refusal, and the rule that said so.
+    ///
+    /// Longer than the house limit on purpose: the rules in their order of precedence (SSL 3.0,
+    /// exception, cutoff, enforce, brownout, mode) read top to bottom as docs/architecture.md lists them;
+    /// the first that applies decides.
     public func decide(_ facts: ConnectionFacts) -> ConnectionDecision {
         let now = clock.now()
         let policy = policy(for: facts.serverName)

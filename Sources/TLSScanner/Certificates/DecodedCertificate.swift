@@ -19,6 +19,9 @@ struct DecodedCertificate {
     var publicKey: ArraySlice<UInt8>
     var extensions: Certificate.Extensions
 
+    /// Longer than the house limit on purpose: one walk down the TBSCertificate SEQUENCE in the
+    /// order of RFC 5280 §4.1, field after field; split, the order that DER decoding depends on
+    /// would be spread over functions that each need the half-read node iterator.
     init(der: [UInt8]) throws {
         self.der = der
         let root = try DER.parse(der)

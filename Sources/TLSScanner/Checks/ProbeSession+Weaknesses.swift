@@ -93,19 +93,9 @@ extension ProbeSession {
         // RFC 6962 §3.3.1: an empty signed_certificate_timestamp asks for SCTs in the handshake.
         if v > .sslv3 { b.extraExtensions = [TLSExtension(type: .signedCertificateTimestamp, data: [])] }
         let hello = b.build()
-        // RFC 6520 §4: a request whose payload_length exceeds what it carries MUST be discarded.
-        // We claim 16 bytes more than we send: a vulnerable server echoes 16 bytes of its memory,
-        // which the transport skips without keeping.
         let followUp = FollowUp(listenFor: .seconds(2)) { flight in
             guard let sh = flight.serverHello, sh.extensions.contains(.heartbeat) else { return nil }
-            var record = ByteBuffer()
-            var message = ByteBuffer()
-            message.writeInteger(UInt8(1)) // heartbeat_request
-            message.writeInteger(UInt16(32))
-            message.writeBytes([UInt8](repeating: 0x42, count: 16)) // payload: 16 bytes, claimed 32
-            message.writeBytes([UInt8](repeating: 0, count: 16)) // padding (≥16)
-            TLSRecord(contentType: .heartbeat, version: sh.legacyVersion, fragment: message).write(to: &record)
-            return record
+            return Self.oversizedHeartbeatRequest(version: sh.legacyVersion)
         }
         let conversation = await converse(hello, stopAt: .serverHelloDone, followUp: followUp)
         guard let flight = conversation.outcome.flight, let sh = flight.serverHello else {
@@ -131,12 +121,35 @@ extension ProbeSession {
             ? "the \(v.displayName) ServerHello carries renegotiation_info"
             : "the \(v.displayName) ServerHello has no renegotiation_info although the client offered it"
 
-        if !exts.contains(.heartbeat) {
+        heartbleed = Self.heartbleed(negotiated: exts.contains(.heartbeat), reply: conversation.reply)
+        return FeatureProbe(features: features, heartbleed: heartbleed, renegotiation: renegotiation,
+                            chain: flight.certificate?.certificates, ocsp: flight.ocspResponse,
+                            scts: exts.contains(.signedCertificateTimestamp))
+    }
+
+    /// RFC 6520 §4: a request whose payload_length exceeds what it carries MUST be discarded. It
+    /// claims 16 bytes more than it sends: a vulnerable server echoes 16 bytes of its memory, which
+    /// the transport skips without keeping.
+    static func oversizedHeartbeatRequest(version: ProtocolVersion) -> ByteBuffer {
+        var record = ByteBuffer()
+        var message = ByteBuffer()
+        message.writeInteger(UInt8(1)) // heartbeat_request
+        message.writeInteger(UInt16(32))
+        message.writeBytes([UInt8](repeating: 0x42, count: 16)) // payload: 16 bytes, claimed 32
+        message.writeBytes([UInt8](repeating: 0, count: 16)) // padding (≥16)
+        TLSRecord(contentType: .heartbeat, version: version, fragment: message).write(to: &record)
+        return record
+    }
+
+    /// The Heartbleed observation from the ServerHello's heartbeat extension and what followed the
+    /// oversized request (nil when it could not be sent).
+    static func heartbleed(negotiated: Bool, reply: FollowUpReply?) -> Finding {
+        var heartbleed = Finding(.heartbleed)
+        if !negotiated {
             heartbleed.seen = false
             heartbleed.evidence = "the server does not negotiate the heartbeat extension"
-        } else if let reply = conversation.reply {
-            let answers = reply.records.filter { $0.contentType == .heartbeat }
-            if let first = answers.first {
+        } else if let reply {
+            if let first = reply.records.first(where: { $0.contentType == .heartbeat }) {
                 heartbleed.seen = true
                 heartbleed.evidence = "a heartbeat request claiming 16 bytes more than it carried got a \(first.length)-byte "
                     + "heartbeat response: the server returns its memory (the bytes were not kept)"
@@ -148,9 +161,7 @@ extension ProbeSession {
         } else {
             heartbleed.check = .error("the follow-up could not be sent")
         }
-        return FeatureProbe(features: features, heartbleed: heartbleed, renegotiation: renegotiation,
-                            chain: flight.certificate?.certificates, ocsp: flight.ocspResponse,
-                            scts: exts.contains(.signedCertificateTimestamp))
+        return heartbleed
     }
 
     // MARK: CCS injection

@@ -54,6 +54,9 @@ public struct ClientHelloBuilder: Sendable {
          NamedGroup(4), NamedGroup(3), NamedGroup(2), NamedGroup(1),
          .ffdhe2048, .ffdhe3072, .ffdhe4096, .ffdhe6144, .ffdhe8192]
 
+    /// Longer than the house limit on purpose: the extensions are written in one place, in wire
+    /// order, because that order is what JA3/JA4 and a server's fingerprinting see; split, the
+    /// order would be spread over functions.
     public func build() -> ClientHello {
         var random = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()

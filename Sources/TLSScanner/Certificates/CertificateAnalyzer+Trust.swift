@@ -110,7 +110,7 @@ extension CertificateAnalyzer {
         problems.append(
             "intermediate missing: the server did not send the certificate that issued '\(end.decoded.subject)' and it is not in the trust store (issuer '\(end.decoded.issuer)')"
         )
-        return TrustVerdict(trusted: false, problems: problems, missingIssuer: end.decoded.issuer)
+        return TrustVerdict(trusted: false, problems: problems, missingIssuer: String(describing: end.decoded.issuer))
     }
 
     /// Problems on a path that reaches a trusted root: dates, non-CA issuers, critical extensions

@@ -56,9 +56,10 @@ final class ProbeSession: Sendable {
 
     // MARK: Hellos
 
-    func hello(_ v: ProtocolVersion, suites: [CipherSuite]) -> ClientHello {
+    func hello(_ v: ProtocolVersion, suites: [CipherSuite], signatureAlgorithms: [SignatureScheme]? = nil) -> ClientHello {
         var b = ClientHelloBuilder(version: v, cipherSuites: suites, serverName: target.sni)
         if v >= .tls13 { b.groups = Self.tls13Groups }
+        if let signatureAlgorithms { b.signatureAlgorithms = signatureAlgorithms }
         return b.build()
     }
 
@@ -87,7 +88,16 @@ final class ProbeSession: Sendable {
         var knownOrder: ServerOrder?
         if options.foldOrderIntoEnumeration {
             switch await foldedScan(v, candidates) {
-            case .done(let result): return result
+            case .done(var result):
+                // The chain's order is the order for the certificate it reached; suites that only
+                // another certificate serves follow it.
+                if result.supported == true {
+                    let found = result.cipherSuites.compactMap(\.suite)
+                    let more = await otherCertificateSuites(v, found: found, candidates: candidates)
+                    result.cipherSuites += more.accepted.map(SuiteResult.init)
+                    if let failure = more.error, result.check.status != .error { result.check = .error("incomplete: \(failure)") }
+                }
+                return result
             case .clientOrder: knownOrder = ServerOrder(check: .completed, enforced: false)
             case .undecided: break
             }
@@ -101,8 +111,14 @@ final class ProbeSession: Sendable {
             for await e in group { out.append(e) }
             return out
         }
-        let accepted = Set(chains.flatMap(\.accepted))
-        if let failure = chains.compactMap(\.error).first, accepted.isEmpty {
+        var accepted = Set(chains.flatMap(\.accepted))
+        var errors = chains.compactMap(\.error)
+        if !accepted.isEmpty {
+            let more = await otherCertificateSuites(v, found: Array(accepted), candidates: candidates)
+            accepted.formUnion(more.accepted)
+            errors += more.error.map { [$0] } ?? []
+        }
+        if let failure = errors.first, accepted.isEmpty {
             return ProtocolResult(version: v, check: .error(failure), supported: nil)
         }
         guard !accepted.isEmpty else {
@@ -119,7 +135,7 @@ final class ProbeSession: Sendable {
             result.serverOrder = order.result
             result.cipherSuites = order.suites.map(SuiteResult.init)
         }
-        if let partial = chains.compactMap(\.error).first {
+        if let partial = errors.first {
             // Some blocks failed: the list may be incomplete, and the report says so.
             result.check = .error("incomplete: \(partial)")
         }
@@ -202,11 +218,11 @@ final class ProbeSession: Sendable {
     }
 
     /// Offers `suites`, records the server's pick, removes it and asks again until the server refuses.
-    func eliminate(_ v: ProtocolVersion, _ suites: [CipherSuite]) async -> Elimination {
+    func eliminate(_ v: ProtocolVersion, _ suites: [CipherSuite], signatureAlgorithms: [SignatureScheme]? = nil) async -> Elimination {
         var remaining = suites
         var e = Elimination()
         while !remaining.isEmpty {
-            let outcome = await probe(hello(v, suites: remaining), stopAt: .serverHello)
+            let outcome = await probe(hello(v, suites: remaining, signatureAlgorithms: signatureAlgorithms), stopAt: .serverHello)
             switch classify(outcome, version: v, offered: remaining) {
             case .accepted(let suite):
                 e.accepted.append(suite)
@@ -220,6 +236,43 @@ final class ProbeSession: Sendable {
             }
         }
         return e
+    }
+
+    /// The certificate types a server may hold at once, with the TLS 1.2 signature algorithms that
+    /// name each (RFC 8446 §4.2.3 code points; RFC 5246 §7.4.1.4.1).
+    static let certificateTypes: [(Authentication, [SignatureScheme])] = [
+        (.rsa, [0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201].map { SignatureScheme($0) }),
+        (.ecdsa, [0x0403, 0x0503, 0x0603, 0x0203].map { SignatureScheme($0) }),
+        (.dss, [0x0402, 0x0502, 0x0602, 0x0202].map { SignatureScheme($0) }),
+    ]
+
+    /// Suites that only a second certificate of the server serves. A server with an RSA and an
+    /// ECDSA certificate picks one per hello, and may pick from the whole suite list: haproxy takes
+    /// its ECDSA certificate whenever an ECDSA suite is offered, so once the enabled ECDSA suites
+    /// are eliminated, the hello still carries disabled ones, the ECDSA certificate is chosen, no
+    /// suite is shared, and the ECDHE_RSA and DHE_RSA suites are never seen. For each certificate
+    /// type of which nothing was accepted, one more elimination offers only that type's remaining
+    /// suites (with only its signature algorithms in TLS 1.2): a server without such a certificate
+    /// refuses the first hello, one connection per type.
+    func otherCertificateSuites(_ v: ProtocolVersion, found: [CipherSuite], candidates: [CipherSuite]) async -> Elimination {
+        guard v >= .sslv3, v <= .tls12 else { return Elimination() }
+        let foundTypes = Set(found.compactMap { $0.info?.authentication })
+        let passes: [([CipherSuite], [SignatureScheme]?)] = Self.certificateTypes.compactMap { type, schemes in
+            guard !foundTypes.contains(type) else { return nil }
+            let suites = candidates.filter { $0.info?.authentication == type && !found.contains($0) }
+            return suites.isEmpty ? nil : (suites, v == .tls12 ? schemes : nil)
+        }
+        let results = await withTaskGroup(of: Elimination.self) { group in
+            for (suites, schemes) in passes { group.addTask { await self.eliminate(v, suites, signatureAlgorithms: schemes) } }
+            var out: [Elimination] = []
+            for await e in group { out.append(e) }
+            return out
+        }
+        // A refusal is the expected answer of a server without that certificate type; only a
+        // failure (timeout, garbage) makes the list incomplete.
+        var all = Elimination(accepted: results.flatMap(\.accepted))
+        all.error = results.compactMap(\.error).first
+        return all
     }
 
     enum Answer {

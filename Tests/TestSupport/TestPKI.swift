@@ -16,6 +16,8 @@ final class TestPKI: Sendable {
     let intermediate: [UInt8]
     let leaf: [UInt8]
     // Leaves signed by the intermediate.
+    /// RSA-2048 `CN=localhost`, from the intermediate: the second certificate of a dual-certificate server.
+    let rsaLeaf: [UInt8]
     let rsa1024Leaf: [UInt8]
     let sha1Leaf: [UInt8]
     let md5Leaf: [UInt8]
@@ -80,6 +82,9 @@ final class TestPKI: Sendable {
         )
         leaf = try Self.make(
             "leaf", in: directory, subject: "/CN=localhost", key: p256, issuer: "intermediate",
+            extensions: Self.leafExtensions())
+        rsaLeaf = try Self.make(
+            "rsaleaf", in: directory, subject: "/CN=localhost", key: rsa, issuer: "intermediate",
             extensions: Self.leafExtensions())
         rsa1024Leaf = try Self.make(
             "rsa1024", in: directory, subject: "/CN=weak.localhost",

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TestSupport
 import TLSReport
 import TLSWire
 @testable import TLSScanner

@@ -181,6 +181,11 @@ public struct Scanner: Sendable {
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
         let (early, late) = await (earlyHTTP, lateHTTP)
         report.http = early ?? late
+        // Last, when nothing else needs the server (see ProbeSession.clientRenegotiation).
+        if let i = report.weaknesses.firstIndex(where: { $0.id == .clientRenegotiation }),
+           report.weaknesses[i].check.status == .notRun {
+            report.weaknesses[i] = await session.clientRenegotiation(protocols)
+        }
         report.anomalies = await session.anomalies.values
         Self.markNotEvaluated(&report)
         if report.protocols.allSatisfy({ $0.supported != true }) {

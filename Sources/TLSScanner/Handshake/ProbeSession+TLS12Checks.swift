@@ -2,9 +2,10 @@ import NIOCore
 import TLSReport
 import TLSWire
 
-/// The checks that need a completed TLS 1.2 handshake: session resumption and client-initiated
-/// renegotiation. At most four connections: two full handshakes (one keeps its session ID, the other
-/// its ticket and then tries to renegotiate), then one offering the session ID and one the ticket.
+/// The checks that need a completed TLS 1.2 handshake: session resumption (at most four
+/// connections: two full handshakes, one keeping its session ID, the other its ticket, then one
+/// offering the ID and one the ticket) and client-initiated renegotiation (one connection, run
+/// last by the scanner: see `clientRenegotiation`).
 extension ProbeSession {
     struct TLS12Checks: Sendable {
         var resumption: CheckStatus
@@ -12,7 +13,51 @@ extension ProbeSession {
         var ticketResumption: Bool?
         /// The full handshake without session_ticket got a session ID (nil: it did not complete).
         var sessionIDGiven: Bool?
+        /// A placeholder until `clientRenegotiation` runs; holds the reason when it cannot.
         var clientRenegotiation: Finding
+    }
+
+    /// The TLS 1.2 suites our handshake client can use with this server, or why it cannot run.
+    private func handshakeSuites(_ protocols: [ProtocolResult]) -> (suites: [CipherSuite], skip: CheckStatus?, renegotiation: CheckStatus?) {
+        let supported = protocols.supportedVersions
+        guard supported.contains(.tls12) else {
+            if supported == [.tls13] {
+                return ([], .notApplicable("no version below TLS 1.3 is offered (TLS 1.3 resumption: see tls13)"),
+                        .notApplicable("TLS 1.3 has no renegotiation and no version below it is offered"))
+            }
+            if supported.isEmpty { return ([], .notApplicable("no protocol version is offered"), nil) }
+            return ([], .notRun("TLS 1.2 is not offered; our TLS 1.2 client does not speak older versions"), nil)
+        }
+        let suites = protocols.acceptedSuites(.tls12).filter { TLS12SuiteParameters.forSuite($0) != nil }
+        guard !suites.isEmpty else {
+            return ([], .notRun("TLS 1.2 is offered without ECDHE with AES-GCM (0xC02B, 0xC02C, 0xC02F, 0xC030), "
+                + "the only suites our handshake client speaks"), nil)
+        }
+        return (suites, nil, nil)
+    }
+
+    /// Client-initiated renegotiation: a full TLS 1.2 handshake, then an encrypted ClientHello.
+    ///
+    /// The scanner runs it after every other probe of the target, on a connection of its own:
+    /// `openssl s_server -www` answers a renegotiation by sleeping a second in its loop ("read R
+    /// BLOCK"), and a server that serves one connection at a time made every other probe wait that
+    /// second. Last, nothing waits for it: we close on the answer.
+    func clientRenegotiation(_ protocols: [ProtocolResult]) async -> Finding {
+        var renegotiation = Finding(.clientRenegotiation)
+        let (suites, skip, reneg) = handshakeSuites(protocols)
+        if let skip {
+            renegotiation.check = reneg ?? skip
+            return renegotiation
+        }
+        var config = TLS12ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
+        config.requestTicket = false
+        config.renegotiate = true
+        let result = await handshake12(config)
+        guard result.established || result.renegotiation != nil else {
+            renegotiation.check = .error("our full TLS 1.2 handshake failed: \(result.error?.detail ?? "no result")")
+            return renegotiation
+        }
+        return renegotiationFinding(result, renegotiation)
     }
 
     /// One connection of one of our clients under both caps; one retry when it could not connect.
@@ -43,31 +88,18 @@ extension ProbeSession {
             renegotiation.check = reneg ?? status
             return TLS12Checks(resumption: status, clientRenegotiation: renegotiation)
         }
-        let supported = protocols.supportedVersions
-        guard supported.contains(.tls12) else {
-            if supported == [.tls13] {
-                return skipped(.notApplicable("no version below TLS 1.3 is offered (TLS 1.3 resumption: see tls13)"),
-                               renegotiation: .notApplicable("TLS 1.3 has no renegotiation and no version below it is offered"))
-            }
-            if supported.isEmpty { return skipped(.notApplicable("no protocol version is offered")) }
-            return skipped(.notRun("TLS 1.2 is not offered; our TLS 1.2 client does not speak older versions"))
-        }
-        let suites = protocols.acceptedSuites(.tls12).filter { TLS12SuiteParameters.forSuite($0) != nil }
-        guard !suites.isEmpty else {
-            return skipped(.notRun("TLS 1.2 is offered without ECDHE with AES-GCM (0xC02B, 0xC02C, 0xC02F, 0xC030), "
-                + "the only suites our handshake client speaks"))
-        }
+        let (suites, skip, reneg) = handshakeSuites(protocols)
+        if let skip { return skipped(skip, renegotiation: reneg) }
+        renegotiation.check = .notRun("runs last, on its own connection")
 
         // Two full handshakes. OpenSSL (ssl_generate_session_id) gives a TLS 1.2 session no ID when
         // it issues a ticket, so session IDs are asked for without session_ticket, and tickets on a
-        // second connection, which also tries renegotiating (a ticket does not depend on the
-        // server's cache, so a renegotiation cut short cannot spoil it).
+        // second connection.
         var config = TLS12ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
         config.requestTicket = false
         let plain = config
         var ticketing = plain
         ticketing.requestTicket = true
-        ticketing.renegotiate = true
         async let plainResult = handshake12(plain)
         async let ticketingResult = handshake12(ticketing)
         let (first, second) = await (plainResult, ticketingResult)
@@ -77,7 +109,6 @@ extension ProbeSession {
         }
 
         let resumed = await resumption(after: first, second, configuration: plain)
-        renegotiation = renegotiationFinding(second, renegotiation)
         return TLS12Checks(resumption: resumed.0, sessionIDResumption: resumed.sessionID, ticketResumption: resumed.ticket,
                            sessionIDGiven: first.session.map { !$0.sessionID.isEmpty }, clientRenegotiation: renegotiation)
     }

@@ -65,13 +65,17 @@ struct TLS12ClientIntegrationTests {
 
     @Test func defaultServerResumesByIDAndTicketAndRefusesRenegotiation() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-tls1_2"]) { server in
-            let r = await (try session(server.port)).tls12Checks(tls12())
+            let s = try session(server.port)
+            let r = await s.tls12Checks(tls12())
             #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
             #expect(r.sessionIDResumption == true)
             #expect(r.ticketResumption == true)
-            #expect(r.clientRenegotiation.check == .completed, "\(r.clientRenegotiation.check.reason ?? "")")
-            #expect(r.clientRenegotiation.seen == false, "\(r.clientRenegotiation.evidence ?? "")")
-            #expect(r.clientRenegotiation.evidence?.contains("no_renegotiation") == true, "\(r.clientRenegotiation.evidence ?? "")")
+            // Renegotiation is left for the end of the scan, on a connection of its own.
+            #expect(r.clientRenegotiation.check.status == .notRun)
+            let reneg = await s.clientRenegotiation(tls12())
+            #expect(reneg.check == .completed, "\(reneg.check.reason ?? "")")
+            #expect(reneg.seen == false, "\(reneg.evidence ?? "")")
+            #expect(reneg.evidence?.contains("no_renegotiation") == true, "\(reneg.evidence ?? "")")
         }
     }
 
@@ -87,12 +91,14 @@ struct TLS12ClientIntegrationTests {
     @Test func cacheWithoutTicketsAndClientRenegotiationAllowed() async throws {
         let args = ["-tls1_2", "-no_ticket", "-client_renegotiation"]
         try await withOpenSSLServer(certificate: try TestCertificate.ecdsa(), arguments: args) { server in
-            let r = await (try session(server.port)).tls12Checks(tls12())
+            let s = try session(server.port)
+            let r = await s.tls12Checks(tls12())
             #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
             #expect(r.sessionIDResumption == true)
             #expect(r.ticketResumption == false)
-            #expect(r.clientRenegotiation.seen == true, "\(r.clientRenegotiation.evidence ?? r.clientRenegotiation.check.reason ?? "")")
-            #expect(r.clientRenegotiation.evidence?.contains("ServerHello") == true)
+            let reneg = await s.clientRenegotiation(tls12())
+            #expect(reneg.seen == true, "\(reneg.evidence ?? reneg.check.reason ?? "")")
+            #expect(reneg.evidence?.contains("ServerHello") == true)
         }
     }
 
@@ -102,6 +108,9 @@ struct TLS12ClientIntegrationTests {
         #expect(r.resumption.status == .notRun)
         #expect(r.clientRenegotiation.check.status == .notRun)
         #expect(r.resumption.reason?.contains("AES-GCM") == true)
+        let reneg = await s.clientRenegotiation(tls12([CipherSuite(0x002F)]))
+        #expect(reneg.check.status == .notRun)
+        #expect(reneg.check.reason?.contains("AES-GCM") == true)
         let only13 = await s.tls12Checks([ProtocolResult(version: .tls13, check: .completed, supported: true)])
         #expect(only13.clientRenegotiation.check.status == .notApplicable)
         #expect(only13.resumption.status == .notApplicable)

@@ -52,6 +52,15 @@ struct DualCertificateScanTests {
         return (Set(tls12.cipherSuites.compactMap { $0.opensslName }), report)
     }
 
+    /// The scan finds exactly the TLS 1.2 suites openssl s_client gets (all nine), and both chains.
+    func expectEverySuiteAndBothChains(_ port: Int) async throws {
+        let truth = try opensslAccepts(port)
+        #expect(truth == Set(Self.suites), "openssl s_client: \(truth.sorted())")
+        let (found, report) = try await scanTLS12(port)
+        #expect(found == truth, "missing \(truth.subtracting(found).sorted()), extra \(found.subtracting(truth).sorted())")
+        try expectBothChains(report)
+    }
+
     func expectBothChains(_ report: TargetReport) throws {
         let chains = try #require(report.certificates).chains
         let keys = Set(chains.compactMap { $0.analysis.certificates.first?.keyType })
@@ -72,11 +81,7 @@ struct DualCertificateScanTests {
                 + "ciphers \(Self.suites.joined(separator: ":"))",
             global: "ssl-dh-param-file \(try dhParameters())")
         defer { server.stop() }
-        let truth = try opensslAccepts(server.port)
-        #expect(truth == Set(Self.suites), "openssl s_client: \(truth.sorted())")
-        let (found, report) = try await scanTLS12(server.port)
-        #expect(found == truth, "missing \(truth.subtracting(found).sorted()), extra \(found.subtracting(truth).sorted())")
-        try expectBothChains(report)
+        try await expectEverySuiteAndBothChains(server.port)
     }
 
     @Test func nginxWithTwoCertificates() async throws {
@@ -89,10 +94,6 @@ struct DualCertificateScanTests {
             """
         let server = try NginxServer.start(serverBlock: block)
         defer { server.stop() }
-        let truth = try opensslAccepts(server.port)
-        #expect(truth == Set(Self.suites), "openssl s_client: \(truth.sorted())")
-        let (found, report) = try await scanTLS12(server.port)
-        #expect(found == truth, "missing \(truth.subtracting(found).sorted()), extra \(found.subtracting(truth).sorted())")
-        try expectBothChains(report)
+        try await expectEverySuiteAndBothChains(server.port)
     }
 }

@@ -3,8 +3,9 @@ import TLSReport
 /// Whether a certificate's signature is weak: signed with MD2, MD5 or SHA-1 (collisions are
 /// practical: the SHAttered and Shambles attacks on SHA-1, RFC 6151 for MD5), on a certificate whose
 /// signature is relied on. A self-signed root is trusted for its key, not its signature, so its
-/// weak hash is said but not held against it. `tlsguard scan --format json` writes
-/// `weakSignature` and `weakSignatureReason` into each certificate's object.
+/// weak hash is said but not held against it. Whether its key is too small. `tlsguard scan
+/// --format json` writes `weakSignature`, `weakSignatureReason`, `weakKey` and `weakKeyReason` into
+/// each certificate's object.
 public struct CertificateVerdict: Encodable, Sendable, Hashable {
     public var weakSignature: Bool
     /// The broken hash the signature uses (`MD2`, `MD5`, `SHA-1`), whether relied on or not.
@@ -12,7 +13,15 @@ public struct CertificateVerdict: Encodable, Sendable, Hashable {
     /// Why `weakSignature` is what it is, when the algorithm is weak (nil for strong algorithms).
     public var weakSignatureReason: String?
 
+    /// The key is too small for modern clients: RSA under 2048 bits, ECDSA under 224
+    /// (NIST SP 800-57 Part 1 §5.6.1: 112-bit security; CA/Browser Forum BR §6.1.5). A root's key
+    /// counts too: a root is trusted for its key.
+    public var weakKey: Bool
+    /// Why, when `weakKey`.
+    public var weakKeyReason: String?
+
     public init(_ certificate: CertificateSummary) {
+        (weakKey, weakKeyReason) = Self.keyVerdict(certificate)
         brokenHash = Self.weakHash[certificate.signatureAlgorithm]
         guard let hash = brokenHash else {
             weakSignature = false
@@ -28,6 +37,17 @@ public struct CertificateVerdict: Encodable, Sendable, Hashable {
         }
     }
 
+    static func keyVerdict(_ c: CertificateSummary) -> (Bool, String?) {
+        let minimum: Int
+        switch c.keyType {
+        case "RSA": minimum = 2048
+        case "ECDSA": minimum = 224
+        default: return (false, nil)
+        }
+        guard c.keyBits < minimum else { return (false, nil) }
+        return (true, "\(c.keyBits)-bit \(c.keyType) key: under \(minimum) bits, which modern clients and CAs refuse")
+    }
+
     /// The signature algorithms (by the report's names: RFC 3279 §2.2, RFC 5758 §3.2) whose hash
     /// is broken, and the hash's name.
     static let weakHash: [String: String] = [
@@ -38,11 +58,13 @@ public struct CertificateVerdict: Encodable, Sendable, Hashable {
         "dsa-with-SHA1": "SHA-1",
     ]
 
-    private enum CodingKeys: String, CodingKey { case weakSignature, weakSignatureReason }
+    private enum CodingKeys: String, CodingKey { case weakSignature, weakSignatureReason, weakKey, weakKeyReason }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(weakSignature, forKey: .weakSignature)
         try c.encodeIfPresent(weakSignatureReason, forKey: .weakSignatureReason)
+        try c.encode(weakKey, forKey: .weakKey)
+        try c.encodeIfPresent(weakKeyReason, forKey: .weakKeyReason)
     }
 }
 

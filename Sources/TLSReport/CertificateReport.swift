@@ -64,7 +64,8 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
     public var notBefore: Date
     /// End of the validity period.
     public var notAfter: Date
-    /// Whole days from the analysis time to `notAfter`, rounded down: negative once expired.
+    /// Whole days from the analysis time to `notAfter`, rounded toward zero: -12 for a certificate
+    /// that expired 12 days (and some hours) ago, 0 on the day it expires (`expired` tells which side).
     public var daysLeft: Int
     /// `notAfter` is before the analysis time.
     public var expired: Bool

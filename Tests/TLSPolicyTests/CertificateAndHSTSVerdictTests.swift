@@ -5,10 +5,12 @@ import TLSReport
 
 @Suite("certificate and HSTS verdicts")
 struct CertificateAndHSTSVerdictTests {
-    func certificate(_ algorithm: String, selfSigned: Bool = false, isCA: Bool = false) -> CertificateSummary {
+    func certificate(_ algorithm: String, selfSigned: Bool = false, isCA: Bool = false, key: String = "RSA", bits: Int = 2048)
+        -> CertificateSummary
+    {
         CertificateSummary(
             subject: "CN=x", issuer: selfSigned ? "CN=x" : "CN=ca", serialNumber: "01", notBefore: Date(), notAfter: Date(),
-            daysLeft: 0, expired: false, notYetValid: false, keyType: "RSA", keyBits: 2048, curve: nil,
+            daysLeft: 0, expired: false, notYetValid: false, keyType: key, keyBits: bits, curve: nil,
             signatureAlgorithm: algorithm, subjectAlternativeNames: [], isCA: isCA, selfIssued: selfSigned,
             selfSigned: selfSigned, sha256Fingerprint: "00", ocspURLs: [], caIssuersURLs: [], mustStaple: false,
             hasEmbeddedSCTs: false, keyUsage: nil, extendedKeyUsage: nil)
@@ -45,9 +47,22 @@ struct CertificateAndHSTSVerdictTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let weak = String(decoding: try encoder.encode(CertificateVerdict(certificate("md5WithRSAEncryption"))), as: UTF8.self)
-        #expect(weak == #"{"weakSignature":true,"weakSignatureReason":"MD5 signature: collisions are practical, clients reject it"}"#)
+        #expect(weak == #"{"weakKey":false,"weakSignature":true,"weakSignatureReason":"MD5 signature: collisions are practical, clients reject it"}"#)
         let strong = String(decoding: try encoder.encode(CertificateVerdict(certificate("sha256WithRSAEncryption"))), as: UTF8.self)
-        #expect(strong == #"{"weakSignature":false}"#)
+        #expect(strong == #"{"weakKey":false,"weakSignature":false}"#)
+        let small = CertificateVerdict(certificate("sha256WithRSAEncryption", bits: 1024))
+        let smallJSON = String(decoding: try encoder.encode(small), as: UTF8.self)
+        #expect(smallJSON == #"{"weakKey":true,"weakKeyReason":"1024-bit RSA key: under 2048 bits, which modern clients and CAs refuse","weakSignature":false}"#)
+    }
+
+    @Test(arguments: [
+        ("RSA", 1024, true), ("RSA", 2047, true), ("RSA", 2048, false), ("RSA", 4096, false),
+        ("ECDSA", 192, true), ("ECDSA", 224, false), ("ECDSA", 256, false), ("Ed25519", 256, false), ("other", 512, false),
+    ])
+    func keySizes(_ key: String, _ bits: Int, _ weak: Bool) {
+        let v = CertificateVerdict(certificate("sha256WithRSAEncryption", key: key, bits: bits))
+        #expect(v.weakKey == weak)
+        #expect((v.weakKeyReason != nil) == weak)
     }
 
     @Test(arguments: [

@@ -18,6 +18,8 @@ final class TestPKI: Sendable {
     // Leaves signed by the intermediate.
     /// RSA-2048 `CN=localhost`, from the intermediate: the second certificate of a dual-certificate server.
     let rsaLeaf: [UInt8]
+    /// Issued by the root itself, without Authority Information Access: a private CA's leaf.
+    let privateLeaf: [UInt8]
     let rsa1024Leaf: [UInt8]
     let sha1Leaf: [UInt8]
     let md5Leaf: [UInt8]
@@ -46,13 +48,13 @@ final class TestPKI: Sendable {
         keyUsage = critical,keyCertSign,cRLSign
         subjectKeyIdentifier = hash
         """
-    static func leafExtensions(san: String = "DNS:localhost,IP:127.0.0.1", extra: String = "") -> String {
+    static func leafExtensions(san: String = "DNS:localhost,IP:127.0.0.1", extra: String = "", aia: Bool = true) -> String {
         """
         basicConstraints = critical,CA:FALSE
         keyUsage = critical,digitalSignature
         extendedKeyUsage = serverAuth
         subjectAltName = \(san)
-        authorityInfoAccess = OCSP;URI:http://ocsp.test.invalid/,caIssuers;URI:http://ca.test.invalid/intermediate.der
+        \(aia ? "authorityInfoAccess = OCSP;URI:http://ocsp.test.invalid/,caIssuers;URI:http://ca.test.invalid/intermediate.der" : "")
         \(extra)
         """
     }
@@ -86,6 +88,9 @@ final class TestPKI: Sendable {
         rsaLeaf = try Self.make(
             "rsaleaf", in: directory, subject: "/CN=localhost", key: rsa, issuer: "intermediate",
             extensions: Self.leafExtensions())
+        privateLeaf = try Self.make(
+            "private", in: directory, subject: "/CN=localhost", key: p256, issuer: "root",
+            extensions: Self.leafExtensions(aia: false))
         rsa1024Leaf = try Self.make(
             "rsa1024", in: directory, subject: "/CN=weak.localhost",
             key: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],

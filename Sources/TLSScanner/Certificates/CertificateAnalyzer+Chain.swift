@@ -48,8 +48,9 @@ extension CertificateAnalyzer {
                     )
                 }
             }
-        } else if trustEvaluated, let end = walk.last.map({ sent[$0] }), !end.selfSigned {
-            // Only when no path was found: a chain may end below a root the client has.
+        } else if trustEvaluated, let end = walk.last.map({ sent[$0] }), !end.selfSigned, end.issuerIsMissingIntermediate {
+            // Only when no path was found: a chain may end below a root the client has. A chain
+            // that ends at an intermediate is complete as sent (servers need not send the root).
             problems.append(
                 "incomplete chain: the issuer of '\(end.decoded.subject)' ('\(end.decoded.issuer)') was not sent")
         }

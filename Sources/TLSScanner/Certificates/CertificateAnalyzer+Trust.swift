@@ -23,6 +23,10 @@ extension CertificateAnalyzer {
         options: CertificateCheckOptions
     ) async -> TrustVerdict {
         guard case .success(let leaf) = sent[0].loaded else {
+            if let weak = sent[0].tooSmallForModernClients {
+                let dates = walk.compactMap { validityProblem(sent[$0].decoded, role: role(of: sent[$0], at: $0), now: options.now) }
+                return TrustVerdict(trusted: false, problems: ["not trusted: \(weak)"] + dates)
+            }
             return TrustVerdict(trusted: nil, problems: ["could not evaluate trust: \(sent[0].unloadableReason)"])
         }
         var roots = options.useSystemRoots ? CertificateStore.systemTrustRoots : CertificateStore()
@@ -83,18 +87,22 @@ extension CertificateAnalyzer {
         }
 
         if let unloadable = walk.map({ sent[$0] }).first(where: { (try? $0.loaded.get()) == nil }) {
+            if let weak = unloadable.tooSmallForModernClients {
+                problems.append("not trusted: \(weak)")
+                return TrustVerdict(trusted: false, problems: problems)
+            }
             problems.append("could not evaluate trust: \(unloadable.unloadableReason)")
             return TrustVerdict(trusted: nil, problems: problems)
         }
         let end = sent[walk.last!]
         let impostor = sent.first { $0.decoded.subject == end.decoded.issuer && !walk.contains($0.position - 1) }
+        let stores =
+            options.useSystemRoots
+            ? "not in the system store or --ca-file" : "not in --ca-file; the system store is not used"
         if end.selfSigned {
             if walk.count == 1 {
                 problems.append("self-signed certificate (not in any trust store)")
             } else {
-                let stores =
-                    options.useSystemRoots
-                    ? "not in the system store or --ca-file" : "not in --ca-file; the system store is not used"
                 problems.append("untrusted root '\(end.decoded.subject)' (\(stores))")
             }
         } else if let impostor {
@@ -106,6 +114,15 @@ extension CertificateAnalyzer {
             validityProblem(sent[$0].decoded, role: role(of: sent[$0], at: $0), now: options.now)
         }
         guard !end.selfSigned, impostor == nil else { return TrustVerdict(trusted: false, problems: problems) }
+        guard end.issuerIsMissingIntermediate else {
+            // The server sent what it has; the root above it is one no store holds.
+            problems.append(
+                end.decoded.isCA
+                    ? "not trusted: unknown root '\(end.decoded.issuer)', the issuer of '\(end.decoded.subject)' (\(stores))"
+                    : "not trusted: unknown issuer '\(end.decoded.issuer)' of '\(end.decoded.subject)': not sent, \(stores), and the certificate names no caIssuers URL (a private root, or an intermediate the server should send)"
+            )
+            return TrustVerdict(trusted: false, problems: problems)
+        }
         // Last, so that a reader (the grader) can set it apart from the other reasons by position.
         problems.append(
             "intermediate missing: the server did not send the certificate that issued '\(end.decoded.subject)' and it is not in the trust store (issuer '\(end.decoded.issuer)')"

@@ -32,6 +32,25 @@ struct SentCertificate {
 
     var summaryIsCA: Bool { decoded.isCA }
 
+    /// An RSA key under 2048 bits: swift-certificates will not load it, and no modern client
+    /// accepts it either (browsers; OpenSSL from security level 2, its default on current systems;
+    /// CA/Browser Forum BR §6.1.5). The chain's verdict is then "not trusted", for this reason.
+    var tooSmallForModernClients: String? {
+        let key = decoded.keyInfo
+        guard key.type == "RSA", key.bits < 2048 else { return nil }
+        let name = position == 1 ? "the leaf" : "certificate \(position) ('\(decoded.subject)')"
+        return "\(name) has a \(key.bits)-bit RSA key: modern clients refuse RSA keys under 2048 bits"
+    }
+
+    /// Whether the issuer of this certificate, when neither sent nor in a store, is an
+    /// intermediate the server failed to send rather than an unknown root: a leaf (not a CA) that
+    /// names where its issuer can be fetched (RFC 5280 §4.2.2.1 caIssuers). Publicly trusted roots
+    /// do not issue leaves (CA/Browser Forum BR §6.1.7), and clients that fetch caIssuers (Chrome,
+    /// Windows) complete such a chain. A chain that ends at a CA certificate ends below a root.
+    var issuerIsMissingIntermediate: Bool {
+        !decoded.isCA && !decoded.accessURLs(.issuingCA).isEmpty
+    }
+
     /// Why swift-certificates could not load it, for "could not evaluate trust: …".
     var unloadableReason: String {
         let name = "certificate \(position) ('\(decoded.subject)')"
@@ -62,7 +81,8 @@ struct SentCertificate {
             serialNumber: hex(d.serial.drop { $0 == 0 }.isEmpty ? [0] : Array(d.serial.drop { $0 == 0 })),
             notBefore: d.notBefore,
             notAfter: d.notAfter,
-            daysLeft: Int((remaining / 86_400).rounded(.down)),
+            // Toward zero: "expired 12 days ago" is -12, as the trust problem says (not -13).
+            daysLeft: Int((remaining / 86_400).rounded(.towardZero)),
             expired: now > d.notAfter,
             notYetValid: now < d.notBefore,
             keyType: key.type,

@@ -205,7 +205,7 @@ struct CertificateAnalyzerTests {
         #expect(report.verifiedChain == nil)
         let leaf = report.certificates[0]
         #expect(leaf.expired)
-        #expect(leaf.daysLeft == -13)
+        #expect(leaf.daysLeft == -12, "the same number as the trust problem's 'expired 12 days ago'")
         #expect(report.certificates[1].expired == false)
     }
 
@@ -315,6 +315,33 @@ struct CertificateAnalyzerTests {
         #expect(report.hostnameMatches == true)
     }
 
+    /// Leaf and intermediate sent, the root in no store: an unknown root, not a missing
+    /// intermediate (servers need not send the root), so no incomplete-chain cap.
+    @Test func unknownRootAboveASentIntermediate() async throws {
+        let report = await CertificateAnalyzer.analyze(chain: [pki.leaf, pki.intermediate], options: options(roots: []))
+        #expect(report.trusted == false)
+        #expect(
+            report.trustProblems == [
+                "not trusted: unknown root '\(rootName)', the issuer of '\(intermediateName)' (not in --ca-file; the system store is not used)"
+            ])
+        #expect(report.missingIssuer == nil)
+        #expect(report.chainProblems == [])
+    }
+
+    /// A private CA's leaf (issued by the root, no caIssuers URL) from a server that sends only the
+    /// leaf: with the root it is trusted; without, the issuer is unknown — not "intermediate missing".
+    @Test func privateLeafWithoutItsRoot() async throws {
+        let trusted = await CertificateAnalyzer.analyze(chain: [pki.privateLeaf], options: options())
+        #expect(trusted.trusted == true, "\(trusted.trustProblems)")
+        #expect(trusted.chainProblems == [])
+        let report = await CertificateAnalyzer.analyze(chain: [pki.privateLeaf], options: options(roots: []))
+        #expect(report.trusted == false)
+        #expect(report.trustProblems.count == 1)
+        #expect(report.trustProblems.first?.hasPrefix("not trusted: unknown issuer '\(rootName)' of 'CN=localhost'") == true, "\(report.trustProblems)")
+        #expect(report.missingIssuer == nil)
+        #expect(report.chainProblems == [])
+    }
+
     @Test func missingIntermediateOfAnExpiredLeafIsTheLastProblem() async throws {
         let notAfter = try #require(
             await CertificateAnalyzer.analyze(chain: [pki.leaf], options: options()).certificates.first
@@ -396,19 +423,24 @@ struct CertificateAnalyzerTests {
 
     // MARK: Keys and signatures
 
-    @Test func rsa1024LeafIsSummarisedButCannotBeVerified() async throws {
+    /// An RSA-1024 leaf gets a verdict, not "could not evaluate": no modern client accepts it.
+    @Test func rsa1024LeafIsNotTrustedForItsKey() async throws {
         let report = await CertificateAnalyzer.analyze(
             chain: [pki.rsa1024Leaf, pki.intermediate], options: options(hostname: "localhost"))
         #expect(report.check == .completed)
         let leaf = report.certificates[0]
         #expect(leaf.keyType == "RSA")
         #expect(leaf.keyBits == 1024)
-        #expect(report.trusted == nil)
+        #expect(report.trusted == false)
         #expect(
             report.trustProblems == [
-                "could not evaluate trust: certificate 1 ('CN=weak.localhost') has a 1024-bit RSA key, which swift-certificates cannot verify (minimum 2048)"
+                "not trusted: the leaf has a 1024-bit RSA key: modern clients refuse RSA keys under 2048 bits"
             ]
         )
+        let verdict = CertificateVerdict(leaf)
+        #expect(verdict.weakKey)
+        #expect(verdict.weakKeyReason == "1024-bit RSA key: under 2048 bits, which modern clients and CAs refuse")
+        #expect(CertificateVerdict(report.certificates[1]).weakKey == false)
         #expect(report.hostnameMatches == true)
         #expect(report.chainProblems == [])
     }

@@ -134,7 +134,9 @@ public enum ProfileEvaluator {
     }
 
     static func dh(_ rule: Profile.DHRule, _ t: TargetReport) -> Outcome {
-        let dheAccepted = t.protocols.contains { p in p.supported == true && p.cipherSuites.contains { $0.keyExchange == "DHE" } }
+        let dheAccepted = t.protocols.contains { p in
+            p.supported == true && p.cipherSuites.contains { $0.suite?.info?.usesEphemeralFiniteFieldDH == true }
+        }
         guard dheAccepted else { return (.pass, "no DHE suite is accepted") }
         guard let bits = t.protocols.compactMap(\.dhParameterBits).min() else { return (.notEvaluated, "DHE is accepted but its parameters were not read") }
         return bits >= rule.minimumBits ? (.pass, "\(bits)-bit DH parameters") : (.fail, "\(bits)-bit DH parameters (minimum \(rule.minimumBits))")

@@ -5,7 +5,7 @@ import TLSWire
 /// versioned interface (docs/report-schema.json).
 public struct ScanReport: Codable, Sendable {
     /// Bumped on every change that a consumer of the JSON could notice.
-    public static let currentSchemaVersion = 8
+    public static let currentSchemaVersion = 9
 
     public var schemaVersion: Int
     public var tool: ToolInfo
@@ -209,10 +209,14 @@ public struct ProtocolResult: Codable, Sendable {
     public var sslv2CipherSpecs: [SSLv2SpecResult]?
     public var serverOrder: ServerOrder
     public var groups: GroupsResult?
-    /// Size of the finite-field DH prime the server uses with DHE suites, when it has any.
+    /// Size in bits of the smallest finite-field DH prime (the modulus p) the server used in this
+    /// version with DHE or DH_anon suites; nil when it accepted none.
     public var dhParameterBits: Int?
-    /// The published group the DH prime comes from (RFC 7919, RFC 3526, RFC 2409, RFC 5114), if any.
+    /// The published group that smallest prime comes from (RFC 7919, RFC 3526, RFC 2409, RFC 5114), if any.
     public var dhWellKnownPrime: String?
+    /// Every DH prime the server used in this version, each with the suites it came with (a server
+    /// may use 1024 bits with one suite and 3072 with another); smallest first.
+    public var dhParameters: [DHParameters]?
     /// Why a version counts as unsupported: the alert or behaviour seen.
     public var refusal: String?
 
@@ -227,6 +231,22 @@ public struct ProtocolResult: Codable, Sendable {
         self.serverOrder = serverOrder
         self.groups = groups
         self.refusal = refusal
+    }
+}
+
+/// One finite-field DH prime a server used, read from its ServerKeyExchange (RFC 5246 §7.4.3).
+public struct DHParameters: Codable, Sendable, Hashable {
+    /// Size of the prime p in bits (not a security strength).
+    public var primeBits: Int
+    /// The published group the prime comes from, if it is a well-known one.
+    public var wellKnownPrime: String?
+    /// IANA names of the suites the server used this prime with.
+    public var suites: [String]
+
+    public init(primeBits: Int, wellKnownPrime: String?, suites: [String]) {
+        self.primeBits = primeBits
+        self.wellKnownPrime = wellKnownPrime
+        self.suites = suites
     }
 }
 

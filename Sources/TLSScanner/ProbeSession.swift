@@ -13,6 +13,13 @@ final class ProbeSession: Sendable {
     let anomalies = AnomalyLog()
     /// Connections made so far (probes and handshakes).
     let counter = NIOLockedValueBox(0)
+    /// The DH prime of each DH suite a probe was answered with, by version (read from the
+    /// enumeration's own ServerKeyExchanges: no connection of its own).
+    let dhPrimes = NIOLockedValueBox([ProtocolVersion: [CipherSuite: [UInt8]]]())
+    /// The server once sent a DH suite's ServerHello and then nothing: later probes stop at the
+    /// ServerHello instead of waiting for a ServerKeyExchange again (a hostile or broken server
+    /// costs one read timeout, not one per probe).
+    let dhStalled = NIOLockedValueBox(false)
 
     init(scanner: Scanner, target: ScanTarget, address: SocketAddress) {
         self.scanner = scanner
@@ -32,7 +39,9 @@ final class ProbeSession: Sendable {
     }
 
     /// A probe with an optional follow-up record after the server's flight.
-    func converse(_ hello: ClientHello, stopAt: ServerFlightParser.StopPoint, followUp: FollowUp?) async -> Conversation {
+    func converse(_ hello: ClientHello, stopAt requested: ServerFlightParser.StopPoint, followUp: FollowUp?) async -> Conversation {
+        let stopAt: ServerFlightParser.StopPoint =
+            requested == .serverHelloOrDHParameters && dhStalled.withLockedValue({ $0 }) ? .serverHello : requested
         let bytes = hello.isSSLv2Format ? hello.sslv2Record() : hello.records(recordVersion: hello.legacyVersion <= .sslv3 ? .sslv3 : .tls10)
         var attempt = 0
         while true {
@@ -41,6 +50,10 @@ final class ProbeSession: Sendable {
                     self.counter.withLockedValue { $0 += 1 }
                     return await self.scanner.transport.converse(self.address, send: bytes, stopAt: stopAt, followUp: followUp)
                 }
+            }
+            if stopAt == .serverHelloOrDHParameters, case .timedOut(let f) = conversation.outcome,
+               f.serverHello?.cipherSuite.info?.usesEphemeralFiniteFieldDH == true, f.serverKeyExchangeBody == nil {
+                dhStalled.withLockedValue { $0 = true }
             }
             let retry: Bool
             switch conversation.outcome {
@@ -160,8 +173,8 @@ final class ProbeSession: Sendable {
     /// order pass's 57). Different picks mean the client's order counts.
     func foldedScan(_ v: ProtocolVersion, _ candidates: [CipherSuite]) async -> Fold {
         guard candidates.count >= 2 else { return .undecided }
-        async let forward = probe(hello(v, suites: candidates), stopAt: .serverHello)
-        async let backward = probe(hello(v, suites: candidates.reversed()), stopAt: .serverHello)
+        async let forward = probe(hello(v, suites: candidates), stopAt: .serverHelloOrDHParameters)
+        async let backward = probe(hello(v, suites: candidates.reversed()), stopAt: .serverHelloOrDHParameters)
         let (f, b) = await (forward, backward)
         let (fa, ba) = (classify(f, version: v, offered: candidates), classify(b, version: v, offered: candidates))
         guard case .accepted(let first) = fa, case .accepted(let last) = ba else {
@@ -180,7 +193,7 @@ final class ProbeSession: Sendable {
         var remaining = candidates.filter { $0 != first }
         var failure: String?
         chain: while !remaining.isEmpty {
-            let outcome = await probe(hello(v, suites: remaining), stopAt: .serverHello)
+            let outcome = await probe(hello(v, suites: remaining), stopAt: .serverHelloOrDHParameters)
             switch classify(outcome, version: v, offered: remaining) {
             case .accepted(let suite):
                 order.append(suite)
@@ -222,7 +235,7 @@ final class ProbeSession: Sendable {
         var remaining = suites
         var e = Elimination()
         while !remaining.isEmpty {
-            let outcome = await probe(hello(v, suites: remaining, signatureAlgorithms: signatureAlgorithms), stopAt: .serverHello)
+            let outcome = await probe(hello(v, suites: remaining, signatureAlgorithms: signatureAlgorithms), stopAt: .serverHelloOrDHParameters)
             switch classify(outcome, version: v, offered: remaining) {
             case .accepted(let suite):
                 e.accepted.append(suite)
@@ -306,6 +319,7 @@ final class ProbeSession: Sendable {
             }
             // A lower version is how a server without v answers (RFC 8446 §4.1.3, RFC 5246 §E.1).
             guard negotiated == v else { return .refused("server answered with \(negotiated.displayName)") }
+            noteDHPrime(outcome, version: v)
             return .accepted(sh.cipherSuite)
         }
         if let why = failure(outcome) { return .failed(why) }
@@ -315,6 +329,14 @@ final class ProbeSession: Sendable {
             if let alert = outcome.flight?.alert { return .refused("alert \(alert.alertDescription)") }
             return .refused("connection closed without an answer")
         }
+    }
+
+    /// Keeps the DH prime of an accepted DH suite's ServerKeyExchange (probes stop there,
+    /// `serverHelloOrDHParameters`).
+    func noteDHPrime(_ outcome: ProbeOutcome, version v: ProtocolVersion) {
+        guard let flight = outcome.flight, let suite = flight.serverHello?.cipherSuite,
+              case .dhe(let prime, _, _)? = try? flight.serverKeyExchange() else { return }
+        dhPrimes.withLockedValue { $0[v, default: [:]][suite] = prime }
     }
 
     /// Why an outcome is no answer at all (nil when it is a ServerHello, an alert, an SSL 2.0
@@ -354,8 +376,8 @@ final class ProbeSession: Sendable {
         guard accepted.count >= 2 else {
             return Order(result: ServerOrder(check: .notRun("fewer than two suites"), enforced: nil), suites: accepted)
         }
-        async let forward = probe(hello(v, suites: accepted), stopAt: .serverHello)
-        async let backward = probe(hello(v, suites: accepted.reversed()), stopAt: .serverHello)
+        async let forward = probe(hello(v, suites: accepted), stopAt: .serverHelloOrDHParameters)
+        async let backward = probe(hello(v, suites: accepted.reversed()), stopAt: .serverHelloOrDHParameters)
         let (f, b) = await (forward, backward)
         guard case .accepted(let a) = classify(f, version: v, offered: accepted),
               case .accepted(let c) = classify(b, version: v, offered: accepted) else {
@@ -368,7 +390,7 @@ final class ProbeSession: Sendable {
         var order = [a]
         var remaining = accepted.filter { $0 != a }
         while remaining.count > 1 {
-            let outcome = await probe(hello(v, suites: remaining), stopAt: .serverHello)
+            let outcome = await probe(hello(v, suites: remaining), stopAt: .serverHelloOrDHParameters)
             guard case .accepted(let s) = classify(outcome, version: v, offered: remaining) else {
                 return Order(result: ServerOrder(check: .error("order probe refused after \(order.count) suites"), enforced: true),
                              suites: order + remaining)

@@ -167,7 +167,7 @@ struct CLITests {
         await server.stop()
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(json["schemaVersion"] as? Int == 8)
+        #expect(json["schemaVersion"] as? Int == 9)
         let target = try #require((json["targets"] as? [[String: Any]])?.first)
         let protocols = try #require(target["protocols"] as? [[String: Any]])
         #expect(protocols.map { $0["version"] as? String } == ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"])

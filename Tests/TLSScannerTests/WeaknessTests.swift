@@ -48,10 +48,17 @@ struct WeaknessTests {
             #expect(f.tls13?.resumed == true)
             #expect(f.tls13?.earlyData == .notOffered)
             expect(r, "early_data", vulnerable: false)
-            // OpenSSL's automatic DH parameters are a published group of ≥2048 bits.
+            // OpenSSL's automatic DH parameters follow the suite: 2048 bits for DHE_RSA with an
+            // RSA-2048 key, but 1024 for DH_anon suites with a 128-bit cipher (80 security bits),
+            // which ALL:@SECLEVEL=0 enables. Logjam, in every version.
             let p12 = try #require(r.protocolResult(.tls12))
-            #expect((p12.dhParameterBits ?? 0) >= 2048)
-            expect(r, "dh_parameters", vulnerable: false)
+            #expect(p12.dhParameterBits == 1024)
+            let sizes = Set((p12.dhParameters ?? []).map(\.primeBits))
+            #expect(sizes.isSuperset(of: [1024, 2048]), "\(sizes)")
+            for v: ProtocolVersion in [.tls10, .tls11, .tls12] {
+                #expect(r.protocolResult(v)?.dhParameterBits == 1024, "\(v)")
+            }
+            expect(r, "dh_parameters", vulnerable: true, evidence: "the 1024-bit one")
         }
     }
 
@@ -94,6 +101,53 @@ struct WeaknessTests {
             #expect(r.protocolResult(.tls12)?.dhWellKnownPrime == "RFC 5114 §2.1 (1024-bit)")
             expect(r, "dh_parameters", vulnerable: true, evidence: "1024-bit prime (RFC 5114 §2.1 (1024-bit))")
             #expect(r.judged("dh_parameters")?.severity == .high)
+        }
+    }
+
+    /// The bits openssl s_client reports as the server's temporary DH key for one suite.
+    func opensslDHBits(_ port: Int, suite: String) throws -> Int? {
+        let r = try TestProcess.run(TestTools.opensslPath, [
+            "s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2", "-cipher", suite + ":@SECLEVEL=0",
+        ], timeout: 15, input: "")
+        guard let line = r.stdout.split(separator: "\n").first(where: { $0.contains("Server Temp Key: DH,") }) else { return nil }
+        return line.split(separator: " ").compactMap { Int($0) }.first
+    }
+
+    /// One prime per suite: OpenSSL's automatic DH parameters (no -dhparam) give DH_anon with
+    /// AES-128 a 1024-bit prime, DH_anon with AES-256 3072 bits and DHE_RSA (RSA-2048 key) 2048.
+    /// Every suite's prime is read, from the enumeration's own probes, and checked against
+    /// `openssl s_client` per suite.
+    @Test func dhPrimePerSuiteAndDHAnon() async throws {
+        let suites = ["ADH-AES128-SHA", "ADH-AES256-SHA", "DHE-RSA-AES128-SHA"]
+        let args = ["-tls1_2", "-cipher", suites.joined(separator: ":") + ":@SECLEVEL=0"]
+        try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: args) { server in
+            var truth: [String: Int] = [:]
+            for suite in suites { truth[suite] = try opensslDHBits(server.port, suite: suite) }
+            #expect(truth == ["ADH-AES128-SHA": 1024, "ADH-AES256-SHA": 3072, "DHE-RSA-AES128-SHA": 2048])
+            let r = await scan(server.port)
+            let p12 = try #require(r.protocolResult(.tls12))
+            var found: [String: Int] = [:]
+            for d in p12.dhParameters ?? [] {
+                for name in d.suites {
+                    if let openssl = CipherSuiteInfo.all.first(where: { $0.ianaName == name })?.opensslName { found[openssl] = d.primeBits }
+                }
+            }
+            #expect(found == truth)
+            #expect(p12.dhParameters?.map(\.primeBits) == [1024, 2048, 3072], "smallest first")
+            #expect(p12.dhParameterBits == 1024)
+            expect(r, "dh_parameters", vulnerable: true, evidence: "DH primes of 1024, 2048, 3072 bits: the 1024-bit one")
+            expect(r, "dh_parameters", vulnerable: true, evidence: "TLS_DH_anon_WITH_AES_128_CBC_SHA")
+        }
+    }
+
+    /// A DH_anon-only server: its prime is judged like a DHE one (it was ignored before).
+    @Test func dhAnonOnlyIsJudged() async throws {
+        let args = ["-tls1_2", "-cipher", "ADH-AES128-SHA:@SECLEVEL=0"]
+        try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: args) { server in
+            let r = await scan(server.port)
+            #expect(r.protocolResult(.tls12)?.dhParameterBits == 1024)
+            expect(r, "dh_parameters", vulnerable: true, evidence: "DH_anon uses a 1024-bit prime")
+            expect(r, "anonymous", vulnerable: true)
         }
     }
 

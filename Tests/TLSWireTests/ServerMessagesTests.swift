@@ -125,6 +125,30 @@ struct ServerMessagesTests {
         #expect(try ServerKeyExchange(parsingBody: ec, keyExchange: .ecdhe) == .ecdhe(group: .x25519, publicKey: [UInt8](repeating: 4, count: 32)))
     }
 
+    /// `serverHelloOrDHParameters`: an ECDHE pick ends at the ServerHello; a DHE or DH_anon pick
+    /// reads on to the ServerKeyExchange (its prime), not to ServerHelloDone.
+    @Test func stopAtTheDHParametersOnlyForDHSuites() throws {
+        var ecdhe = ServerFlightParser(stopAt: .serverHelloOrDHParameters)
+        #expect(try ecdhe.feed(records(serverHelloBytes(suite: 0xC02F))))
+        var ske = ByteBuffer()
+        ske.writeInteger(HandshakeType.serverKeyExchange.rawValue)
+        ske.writeTLSVector(.three) { b in
+            b.writeTLSVector(.two) { $0.writeBytes([0xC0] + [UInt8](repeating: 0xFF, count: 127)) }
+            b.writeTLSVector(.two) { $0.writeBytes([2]) }
+            b.writeTLSVector(.two) { $0.writeBytes([5, 6]) }
+        }
+        for suite: UInt16 in [0x0033, 0x0034] { // DHE_RSA_WITH_AES_128_CBC_SHA, DH_anon_WITH_AES_128_CBC_SHA
+            var p = ServerFlightParser(stopAt: .serverHelloOrDHParameters)
+            #expect(try p.feed(records(serverHelloBytes(suite: suite))) == false, "waits for the key exchange")
+            #expect(try p.feed(records(ske)))
+            #expect(try p.flight.serverKeyExchange()?.modulusBits == 1024)
+            #expect(!p.flight.serverHelloDone)
+        }
+        // Static DH_RSA keeps its prime in the certificate: nothing to wait for.
+        var staticDH = ServerFlightParser(stopAt: .serverHelloOrDHParameters)
+        #expect(try staticDH.feed(records(serverHelloBytes(suite: 0x0031))))
+    }
+
     @Test func handshakeLengthCap() throws {
         var r = HandshakeReassembler(maxMessageLength: 1000)
         r.append(ByteBuffer(bytes: [11, 0x10, 0, 0]))

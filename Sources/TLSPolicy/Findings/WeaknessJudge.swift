@@ -73,7 +73,7 @@ public enum WeaknessJudge {
         }
         out.append(fs)
         out.append(drown(protocols))
-        out.append(dhParameters(protocols, dheAccepted: all.contains { $0.1.keyExchange == .dhe }))
+        out.append(dhParameters(protocols, dheAccepted: all.contains { $0.1.usesEphemeralFiniteFieldDH }))
         return out
     }
 
@@ -89,18 +89,33 @@ public enum WeaknessJudge {
     }
 
     /// Logjam (RFC 7919 §1, weakdh.org): below 2048 bits is weak, below 1024 broken; a widely shared
-    /// prime of 1024 bits or less is open to precomputation.
+    /// prime of 1024 bits or less is open to precomputation. Judged on the smallest prime of any
+    /// version and suite (DHE and DH_anon alike), naming where it is used when sizes differ.
     static func dhParameters(_ protocols: [ProtocolResult], dheAccepted: Bool) -> JudgedFinding {
         let entry = FindingCatalogue.entry(.dhParameters)
-        guard let p = protocols.first(where: { $0.dhParameterBits != nil }), let bits = p.dhParameterBits else {
+        let primes: [(ProtocolVersion, DHParameters)] = protocols.flatMap { p -> [(ProtocolVersion, DHParameters)] in
+            if let list = p.dhParameters { return list.map { (p.version, $0) } }
+            guard let bits = p.dhParameterBits else { return [] }
+            return [(p.version, DHParameters(primeBits: bits, wellKnownPrime: p.dhWellKnownPrime, suites: []))]
+        }
+        guard let (worstVersion, worst) = primes.min(by: { $0.1.primeBits < $1.1.primeBits }) else {
             return dheAccepted
                 ? JudgedFinding(entry, check: .error("DHE suites are accepted but their parameters could not be read"), vulnerable: nil, evidence: nil)
                 : JudgedFinding(entry, check: .notApplicable("no DHE suite is accepted"), vulnerable: nil, evidence: nil)
         }
-        let shared = p.dhWellKnownPrime.map { " (\($0))" } ?? ""
-        var f = JudgedFinding(entry, check: .completed, vulnerable: bits < 2048, evidence: "DHE uses a \(bits)-bit prime\(shared)")
+        let bits = worst.primeBits
+        let shared = worst.wellKnownPrime.map { " (\($0))" } ?? ""
+        let sizes = Set(primes.map(\.1.primeBits)).sorted()
+        var evidence = "DHE uses a \(bits)-bit prime\(shared)"
+        if sizes.count > 1 {
+            let with = worst.suites.isEmpty ? "" : " with \(worst.suites.joined(separator: ", "))"
+            evidence = "DH primes of \(sizes.map(String.init).joined(separator: ", ")) bits: the \(bits)-bit one\(shared) in \(worstVersion.displayName)\(with)"
+        } else if worst.suites.allSatisfy({ $0.contains("_DH_anon_") }), !worst.suites.isEmpty {
+            evidence = "DH_anon uses a \(bits)-bit prime\(shared)"
+        }
+        var f = JudgedFinding(entry, check: .completed, vulnerable: bits < 2048, evidence: evidence)
         if bits < 1024 { f.severity = .critical }
-        if bits < 2048, p.dhWellKnownPrime != nil, bits <= 1024 {
+        if bits < 2048, worst.wellKnownPrime != nil, bits <= 1024 {
             f.evidence! += ": a widely shared prime of this size is open to precomputation"
         }
         return f

@@ -7,7 +7,8 @@ extension ProbeSession {
     // MARK: Groups
 
     /// Fills in groups for TLS 1.3 (HelloRetryRequest elimination, post-quantum included) and for
-    /// the best of TLS 1.0–1.2 that has ECDHE suites (ServerKeyExchange elimination), plus the DH size.
+    /// the best of TLS 1.0–1.2 that has ECDHE suites (ServerKeyExchange elimination), plus the DH
+    /// primes of every version.
     func scanGroups(_ protocols: inout [ProtocolResult]) async {
         async let tls13: GroupsResult? = {
             guard let p = protocols.first(where: { $0.version == .tls13 }), p.supported == true else { return nil }
@@ -27,20 +28,16 @@ extension ProbeSession {
             }
             return await self.groupsClassic(v, suites: ecdhe)
         }()
-        async let dh: (Int, String?)? = {
-            guard let p = classic else { return nil }
-            let v = p.version
-            let dhe = p.cipherSuites.compactMap(\.suite).filter { $0.info?.keyExchange == .dhe }
-            guard !dhe.isEmpty else { return nil }
-            return await self.dhSize(v, suites: dhe)
-        }()
-        let (g13, g12, dhParams) = await (tls13, tls12, dh)
+        let found = protocols
+        async let dh: [ProtocolVersion: [DHParameters]] = self.dhParameters(found)
+        let (g13, g12, dhByVersion) = await (tls13, tls12, dh)
         for i in protocols.indices {
             if protocols[i].version == .tls13 { protocols[i].groups = g13 }
-            if let c = classic, protocols[i].version == c.version {
-                protocols[i].groups = g12
-                protocols[i].dhParameterBits = dhParams?.0
-                protocols[i].dhWellKnownPrime = dhParams?.1
+            if let c = classic, protocols[i].version == c.version { protocols[i].groups = g12 }
+            if let primes = dhByVersion[protocols[i].version], let smallest = primes.first {
+                protocols[i].dhParameters = primes
+                protocols[i].dhParameterBits = smallest.primeBits
+                protocols[i].dhWellKnownPrime = smallest.wellKnownPrime
             }
         }
     }
@@ -94,12 +91,41 @@ extension ProbeSession {
         return GroupsResult(check: .completed, groups: found.map(GroupResult.init))
     }
 
-    /// The DH prime's size, and the published group it comes from if it is a well-known one.
-    func dhSize(_ v: ProtocolVersion, suites: [CipherSuite]) async -> (Int, String?)? {
-        let outcome = await probe(hello(v, suites: suites), stopAt: .serverHelloDone)
-        guard let ske = try? outcome.flight?.serverKeyExchange(), case .dhe(let prime, _, _) = ske, let bits = ske.modulusBits else { return nil }
-        let trimmed = Array(prime.drop { $0 == 0 })
-        let digest = Array(SHA256.hash(data: trimmed)).hexString
-        return (bits, wellKnownDHPrimes[digest]?.name)
+    /// The DH primes of every TLS 1.0–1.2 version with DHE or DH_anon suites, per suite. The
+    /// enumeration's probes read them already (`dhPrimes`); a suite whose prime was not read (its
+    /// probe stopped early) is asked again by elimination over just those suites.
+    func dhParameters(_ protocols: [ProtocolResult]) async -> [ProtocolVersion: [DHParameters]] {
+        var out: [ProtocolVersion: [DHParameters]] = [:]
+        for p in protocols where p.supported == true && p.version >= .sslv3 && p.version <= .tls12 {
+            let dhSuites = p.cipherSuites.compactMap(\.suite).filter { $0.info?.usesEphemeralFiniteFieldDH == true }
+            guard !dhSuites.isEmpty else { continue }
+            var remaining = dhSuites.filter { s in dhPrimes.withLockedValue { $0[p.version]?[s] == nil } }
+            // A server that stalled after a DH ServerHello would stall again.
+            while !remaining.isEmpty, !dhStalled.withLockedValue({ $0 }) {
+                let outcome = await probe(hello(p.version, suites: remaining), stopAt: .serverHelloOrDHParameters)
+                guard case .accepted(let suite) = classify(outcome, version: p.version, offered: remaining) else { break }
+                remaining.removeAll { $0 == suite }
+            }
+            let primes = dhPrimes.withLockedValue { $0[p.version] ?? [:] }
+            out[p.version] = Self.grouped(dhSuites.compactMap { s in primes[s].map { (s, $0) } })
+        }
+        return out
+    }
+
+    /// Suites grouped by the prime they came with, smallest prime first, each with its published
+    /// group's name when it is a well-known one.
+    static func grouped(_ primes: [(CipherSuite, [UInt8])]) -> [DHParameters] {
+        var order: [[UInt8]] = []
+        var suites: [[UInt8]: [String]] = [:]
+        for (suite, prime) in primes {
+            let p = Array(prime.drop { $0 == 0 })
+            if suites[p] == nil { order.append(p) }
+            suites[p, default: []].append(suite.name)
+        }
+        return order.map { p in
+            let bits = ServerKeyExchange.dhe(prime: p, generator: [], publicKey: []).modulusBits ?? 0
+            let name = wellKnownDHPrimes[Array(SHA256.hash(data: p)).hexString]?.name
+            return DHParameters(primeBits: bits, wellKnownPrime: name, suites: suites[p] ?? [])
+        }.sorted { $0.primeBits < $1.primeBits }
     }
 }

@@ -40,6 +40,10 @@ public struct ServerFlightParser: Sendable {
         /// At ServerHelloDone before TLS 1.3 (certificate and key exchange in clear); at the
         /// ServerHello for TLS 1.3, after which everything is encrypted.
         case serverHelloDone
+        /// At the ServerHello, unless the chosen suite sends a finite-field DH prime
+        /// (`usesEphemeralFiniteFieldDH`): then at its ServerKeyExchange, which carries the prime.
+        /// Lets a suite enumeration read each DH suite's prime without a connection of its own.
+        case serverHelloOrDHParameters
     }
 
     public private(set) var flight = ServerFlight()
@@ -138,7 +142,12 @@ public struct ServerFlightParser: Sendable {
             let hello = try ServerHello(parsingBody: message.body)
             flight.serverHello = hello
             let version = try hello.negotiatedVersion()
-            if stopAt == .serverHello || hello.isHelloRetryRequest || version >= .tls13 { isComplete = true }
+            let readsDH = stopAt == .serverHelloOrDHParameters && hello.cipherSuite.info?.usesEphemeralFiniteFieldDH == true
+            if stopAt == .serverHello || (stopAt == .serverHelloOrDHParameters && !readsDH) || hello.isHelloRetryRequest
+                || version >= .tls13
+            {
+                isComplete = true
+            }
         case .certificate:
             guard flight.serverHello != nil else { throw outOfOrder(message) }
             flight.certificate = try CertificateMessage(parsingBody: message.body, tls13: false)
@@ -150,6 +159,7 @@ public struct ServerFlightParser: Sendable {
         case .serverKeyExchange:
             guard flight.serverHello != nil else { throw outOfOrder(message) }
             flight.serverKeyExchangeBody = message.body
+            if stopAt == .serverHelloOrDHParameters { isComplete = true }
         case .certificateRequest:
             flight.certificateRequested = true
         case .serverHelloDone:

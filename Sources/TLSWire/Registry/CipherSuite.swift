@@ -139,6 +139,11 @@ public struct CipherSuiteInfo: Sendable, Hashable, Codable {
         keyExchange.forwardSecrecy || (authentication == .anonymous && (keyExchange == .dh || keyExchange == .ecdh))
     }
     public var isAEAD: Bool { mode == .aead }
+    /// The server sends a finite-field DH prime in its ServerKeyExchange: DHE, DHE_PSK and
+    /// DH_anon (RFC 5246 §7.4.3, RFC 4279 §3). Static DH_RSA/DH_DSS keep theirs in the certificate.
+    public var usesEphemeralFiniteFieldDH: Bool {
+        keyExchange == .dhe || keyExchange == .dhePSK || (keyExchange == .dh && authentication == .anonymous)
+    }
     public var isAnonymous: Bool { authentication == .anonymous }
     /// Usable in a version `v` by the registry's rules.
     public func allows(_ v: ProtocolVersion) -> Bool { v >= minVersion && v <= maxVersion }

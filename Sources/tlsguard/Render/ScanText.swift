@@ -88,11 +88,8 @@ struct TextRenderer: TextLayout {
         }
         out.append("  " + bold("\(p.version) cipher suites") + (order.isEmpty ? "" : " — \(order)"))
         for s in p.cipherSuites { out.append(suiteLine(s)) }
-        if let g = p.groups {
-            out.append(groupsLine(g, dhBits: p.dhParameterBits))
-        } else if let dh = p.dhParameterBits {
-            out.append("    DH parameters: \(dh) bits")
-        }
+        if let g = p.groups { out.append(groupsLine(g)) }
+        if let dh = dhLine(p) { out.append(dh) }
         return out
     }
 
@@ -211,10 +208,17 @@ struct TextRenderer: TextLayout {
         for (i, cert) in a.certificates.enumerated() {
             let role = i == 0 ? "leaf" : (cert.selfIssued ? "root" : "ca  ")
             var key = "\(cert.keyType) \(cert.keyBits)"
-            if cert.keyType == "RSA" && cert.keyBits < 2048 { key = bad(key) }
+            let verdict = CertificateVerdict(cert)
+            if verdict.weakKey { key = bad(key) }
             var sig = cert.signatureAlgorithm
-            if CertificateVerdict(cert).weakSignature { sig = bad(sig) }
-            let days = cert.daysLeft < 0 ? bad("expired \(-cert.daysLeft) days ago") : (cert.daysLeft < 30 ? warn("\(cert.daysLeft) days left") : "\(cert.daysLeft) days left")
+            if verdict.weakSignature { sig = bad(sig) }
+            let days: String
+            switch (cert.expired, -cert.daysLeft) {
+            case (true, 0): days = bad("expired today")
+            case (true, 1): days = bad("expired 1 day ago")
+            case (true, let ago): days = bad("expired \(ago) days ago")
+            case (false, _): days = cert.daysLeft < 30 ? warn("\(cert.daysLeft) days left") : "\(cert.daysLeft) days left"
+            }
             var subject = cert.subject
             if subject.count > 40 { subject = String(subject.prefix(39)) + "…" }
             out.append("      \(role)  \(subject)  \(key)  \(sig)  \(days)")
@@ -306,7 +310,20 @@ struct TextRenderer: TextLayout {
         return wrap(prefix + rating, indent: prefix.count)
     }
 
-    func groupsLine(_ g: GroupsResult, dhBits: Int?) -> String {
+    /// "DH parameters: 2048 bits (RFC 7919 ffdhe2048)"; with the suites of each size when they differ.
+    func dhLine(_ p: ProtocolResult) -> String? {
+        let primes = p.dhParameters ?? p.dhParameterBits.map { [DHParameters(primeBits: $0, wellKnownPrime: p.dhWellKnownPrime, suites: [])] } ?? []
+        guard !primes.isEmpty else { return nil }
+        let parts = primes.map { d in
+            var part = "\(d.primeBits) bits" + (d.wellKnownPrime.map { " (\($0))" } ?? "")
+            if d.primeBits < 2048 { part = bad(part) }
+            if primes.count > 1, !d.suites.isEmpty { part += " with " + d.suites.joined(separator: ", ") }
+            return part
+        }
+        return wrap("    DH parameters: " + parts.joined(separator: "; "), indent: 19, separator: "; ")
+    }
+
+    func groupsLine(_ g: GroupsResult) -> String {
         var parts: [String] = []
         switch g.check.status {
         case .completed:
@@ -315,8 +332,6 @@ struct TextRenderer: TextLayout {
         case .error, .notEvaluated: parts = [warn("error: \(g.check.reason ?? "")")]
         case .notRun, .notApplicable: parts = ["not run: \(g.check.reason ?? "")"]
         }
-        var line = "    groups: " + parts.joined(separator: ", ")
-        if let dhBits { line += "; DH parameters: \(dhBits) bits" }
-        return wrap(line, indent: 12)
+        return wrap("    groups: " + parts.joined(separator: ", "), indent: 12)
     }
 }

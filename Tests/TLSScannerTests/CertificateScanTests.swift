@@ -76,6 +76,31 @@ struct CertificateScanTests {
         }
     }
 
+    /// Leaf and intermediate sent, root in no store (the system store does not have the test
+    /// root): "unknown root", no incomplete-chain problem, and the grade is T, not a B cap.
+    @Test func unknownRootIsNotAMissingIntermediate() async throws {
+        try await serve("leaf") { server in
+            let r = try await scan(server.port)
+            let a = try onlyChain(r)
+            #expect(a.trusted == false)
+            #expect(a.trustProblems.count == 1)
+            #expect(a.trustProblems.first?.hasPrefix("not trusted: unknown root 'CN=Test Root CA,O=tlsguard tests'") == true, "\(a.trustProblems)")
+            #expect(a.missingIssuer == nil)
+            #expect(!a.chainProblems.contains { $0.contains("incomplete") }, "\(a.chainProblems)")
+            #expect(Grader.grade(r)?.grade == "T")
+        }
+    }
+
+    /// An RSA-1024 leaf gets the verdict "not trusted" with its reason, and the weak-key flag.
+    @Test func rsa1024LeafIsNotTrusted() async throws {
+        try await serve("rsa1024") { server in
+            let a = try onlyChain(try await scan(server.port, roots: [try pki().root]))
+            #expect(a.trusted == false)
+            #expect(a.trustProblems == ["not trusted: the leaf has a 1024-bit RSA key: modern clients refuse RSA keys under 2048 bits"])
+            #expect(CertificateVerdict(a.certificates[0]).weakKey)
+        }
+    }
+
     @Test func expired() async throws {
         try await serve("leaf") { server in
             // The leaf is valid for 90 days: judge it 102 days from now.

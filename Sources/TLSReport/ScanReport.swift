@@ -68,6 +68,9 @@ public struct TargetReport: Codable, Sendable {
     public var durationMs: Int
     /// Connections the scan opened.
     public var probeCount: Int
+    /// The same connections by the check that opened them (`versions`, `groups`, `certificates`,
+    /// `http`, …; docs/benchmarks.md says what each costs). Sums to `probeCount`.
+    public var connectionsByCheck: [String: Int] = [:]
     /// What a modern client (TLS 1.0–1.3 offered) negotiates: version and suite.
     public var defaultNegotiation: Negotiation?
     /// One entry per probed version, SSL 2.0 to TLS 1.3.

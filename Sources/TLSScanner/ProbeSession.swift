@@ -11,8 +11,8 @@ final class ProbeSession: Sendable {
     let address: SocketAddress
     let perHost: AsyncSemaphore
     let anomalies = AnomalyLog()
-    /// Connections made so far (probes and handshakes).
-    let counter = NIOLockedValueBox(0)
+    /// Connections made so far (probes and handshakes), by check.
+    let counter = ConnectionCounter()
     /// The DH prime of each DH suite a probe was answered with, by version (read from the
     /// enumeration's own ServerKeyExchanges: no connection of its own).
     let dhPrimes = NIOLockedValueBox([ProtocolVersion: [CipherSuite: [UInt8]]]())
@@ -28,7 +28,7 @@ final class ProbeSession: Sendable {
         self.perHost = AsyncSemaphore(permits: max(1, scanner.options.perHostConcurrency))
     }
 
-    var probeCount: Int { counter.withLockedValue { $0 } }
+    var probeCount: Int { counter.total }
     var options: ScanOptions { scanner.options }
 
     // MARK: Sending
@@ -47,7 +47,7 @@ final class ProbeSession: Sendable {
         while true {
             let conversation = await scanner.global.withPermit {
                 await self.perHost.withPermit {
-                    self.counter.withLockedValue { $0 += 1 }
+                    self.counter.count()
                     return await self.scanner.transport.converse(self.address, send: bytes, stopAt: stopAt, followUp: followUp)
                 }
             }
@@ -219,7 +219,8 @@ final class ProbeSession: Sendable {
     func scanVersionAndGroups(_ v: ProtocolVersion) async -> ProtocolResult {
         var r = await scanVersion(v)
         if v == .tls13, r.supported == true {
-            r.groups = await groups13(suites: r.cipherSuites.compactMap(\.suite))
+            let suites = r.cipherSuites.compactMap(\.suite)
+            r.groups = await during(.groups) { await groups13(suites: suites) }
         }
         return r
     }

@@ -84,6 +84,7 @@ public struct Scanner: Sendable {
             let elapsed = ContinuousClock.now - clock
             report.durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             report.probeCount = session?.probeCount ?? 0
+            report.connectionsByCheck = session?.counter.byCheck ?? [:]
             return report
         }
 
@@ -107,7 +108,7 @@ public struct Scanner: Sendable {
     /// negotiation when it is one.
     private func connect(_ session: ProbeSession, _ target: ScanTarget, _ report: inout TargetReport) async -> ProbeOutcome? {
         let modernHello = session.modernHello()
-        let first = await session.probe(modernHello, stopAt: .serverHello)
+        let first = await session.during(.connectivity) { await session.probe(modernHello, stopAt: .serverHello) }
         switch first {
         case .connectFailed(let why):
             report.status = .error("\(target): \(why)")
@@ -143,12 +144,13 @@ public struct Scanner: Sendable {
         // connectivity probe already got TLS 1.2 or 1.3, it runs beside everything else.
         let negotiated = report.defaultNegotiation?.version
         let httpEarly = negotiated.map { $0 >= .tls12 } ?? false
-        async let earlyHTTP: HTTPResult? = httpEarly ? session.scanHTTP(enabled: options.http, tls12OrLater: true) : nil
+        async let earlyHTTP: HTTPResult? =
+            httpEarly ? session.during(.http) { await session.scanHTTP(enabled: self.options.http, tls12OrLater: true) } : nil
 
         let versions = options.versions
         report.protocols = await withTaskGroup(of: ProtocolResult.self) { group in
             for v in versions {
-                group.addTask { await session.scanVersionAndGroups(v) }
+                group.addTask { await session.during(.versions) { await session.scanVersionAndGroups(v) } }
             }
             var results: [ProtocolResult] = []
             for await r in group { results.append(r) }
@@ -170,21 +172,24 @@ public struct Scanner: Sendable {
         let found = report.protocols
         async let grouped: [ProtocolResult] = session.withGroups(found)
         async let probedWeaknesses = session.scanWeaknesses(found)
-        async let collectedChains = session.collectChains(found)
-        async let lateHTTP: HTTPResult? = httpEarly ? nil : session.scanHTTP(enabled: options.http, protocols: found)
+        async let collectedChains = session.during(.certificates) { await session.collectChains(found) }
+        async let lateHTTP: HTTPResult? =
+            httpEarly ? nil : session.during(.http) { await session.scanHTTP(enabled: self.options.http, protocols: found) }
         let (protocols, weaknesses, chains) = await (grouped, probedWeaknesses, collectedChains)
         report.protocols = protocols
         report.features = weaknesses.features
         report.weaknesses = weaknesses.findings
-        report.certificates = await session.scanCertificates(protocols, defaultChain: weaknesses.chain, tls13Chain: weaknesses.tls13Chain,
-                                                             collected: chains, caRoots: options.extraRoots)
+        report.certificates = await session.during(.certificates) {
+            await session.scanCertificates(protocols, defaultChain: weaknesses.chain, tls13Chain: weaknesses.tls13Chain,
+                                           collected: chains, caRoots: self.options.extraRoots)
+        }
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
         let (early, late) = await (earlyHTTP, lateHTTP)
         report.http = early ?? late
         // Last, when nothing else needs the server (see ProbeSession.clientRenegotiation).
         if let i = report.weaknesses.firstIndex(where: { $0.id == .clientRenegotiation }),
            report.weaknesses[i].check.status == .notRun {
-            report.weaknesses[i] = await session.clientRenegotiation(protocols)
+            report.weaknesses[i] = await session.during(.clientRenegotiation) { await session.clientRenegotiation(protocols) }
         }
         report.anomalies = await session.anomalies.values
         Self.markNotEvaluated(&report)

@@ -97,6 +97,13 @@ struct ScannerIntegrationTests {
             let dhe = (tls12.dhParameters ?? []).filter { $0.suites.contains("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256") }
             #expect(dhe.count == 1 && dhe[0].primeBits >= 2048, "\(tls12.dhParameters ?? [])")
             #expect(tls12.dhParameterBits == 1024)
+            // Every connection is counted under the check that made it.
+            let byCheck = report.connectionsByCheck
+            #expect(byCheck.values.reduce(0, +) == report.probeCount, "\(byCheck)")
+            #expect(byCheck["other"] == nil, "a connection outside any check: \(byCheck)")
+            #expect(Set(byCheck.keys).isSuperset(of: ["connectivity", "versions", "groups", "features", "ccsInjection",
+                                                       "fallbackSCSV", "downgradeSentinel", "tls12Client", "tls13Client",
+                                                       "certificates", "clientRenegotiation"]), "\(byCheck)")
         }
     }
 

@@ -99,7 +99,7 @@ extension ProbeSession {
                           httpRequest: String? = nil) async -> FullHandshake.Result {
         await scanner.global.withPermit {
             await self.perHost.withPermit {
-                self.counter.withLockedValue { $0 += 1 }
+                self.counter.count()
                 return await self.fullHandshake(sni: sni).run(minimum: minimum, key: key, alpn: alpn, httpRequest: httpRequest)
             }
         }

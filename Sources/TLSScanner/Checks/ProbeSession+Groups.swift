@@ -14,7 +14,8 @@ extension ProbeSession {
             guard let p = protocols.first(where: { $0.version == .tls13 }), p.supported == true else { return nil }
             // Done already when the version scan went straight on to them (`scanVersionAndGroups`).
             if let done = p.groups { return done }
-            return await self.groups13(suites: p.cipherSuites.compactMap(\.suite))
+            let suites = p.cipherSuites.compactMap(\.suite)
+            return await self.during(.groups) { await self.groups13(suites: suites) }
         }()
         let classic = protocols.filter { p in
             p.supported == true && [ProtocolVersion.tls10, .tls11, .tls12].contains(p.version)
@@ -26,10 +27,10 @@ extension ProbeSession {
             guard !ecdhe.isEmpty else {
                 return GroupsResult(check: .notRun("no ECDHE suites"), groups: [])
             }
-            return await self.groupsClassic(v, suites: ecdhe)
+            return await self.during(.groups) { await self.groupsClassic(v, suites: ecdhe) }
         }()
         let found = protocols
-        async let dh: [ProtocolVersion: [DHParameters]] = self.dhParameters(found)
+        async let dh: [ProtocolVersion: [DHParameters]] = self.during(.dhParameters) { await self.dhParameters(found) }
         let (g13, g12, dhByVersion) = await (tls13, tls12, dh)
         for i in protocols.indices {
             if protocols[i].version == .tls13 { protocols[i].groups = g13 }

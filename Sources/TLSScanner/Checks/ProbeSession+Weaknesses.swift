@@ -33,14 +33,15 @@ extension ProbeSession {
             guard let a = s.info?.authentication else { return false }
             return [.rsa, .ecdsa, .dss].contains(a)
         }.sorted { $0.offerRank < $1.offerRank }
-        async let featureProbe = self.featureAndHeartbleed(classic, authenticated.isEmpty ? (classic.map(accepted) ?? []) : authenticated)
-        async let ccs = self.ccsInjection(classic, classic.map(accepted) ?? [])
-        async let fallback = self.fallbackSCSV(supported, accepted)
-        async let sentinel = self.downgradeSentinel(supported, accepted)
-        async let compression = self.compression(classic, classic.map(accepted) ?? [])
-        async let handshake = self.tls12Checks(protocols)
-        async let handshake13 = self.tls13Checks(protocols)
-        async let robotProbe = self.robot(protocols, enabled: scanner.options.robot)
+        let featureSuites = authenticated.isEmpty ? (classic.map(accepted) ?? []) : authenticated
+        async let featureProbe = during(.features) { await self.featureAndHeartbleed(classic, featureSuites) }
+        async let ccs = during(.ccsInjection) { await self.ccsInjection(classic, classic.map(accepted) ?? []) }
+        async let fallback = during(.fallbackSCSV) { await self.fallbackSCSV(supported, accepted) }
+        async let sentinel = during(.downgradeSentinel) { await self.downgradeSentinel(supported, accepted) }
+        async let compression = during(.compression) { await self.compression(classic, classic.map(accepted) ?? []) }
+        async let handshake = during(.tls12Client) { await self.tls12Checks(protocols) }
+        async let handshake13 = during(.tls13Client) { await self.tls13Checks(protocols) }
+        async let robotProbe = during(.robot) { await self.robot(protocols, enabled: self.scanner.options.robot) }
         let (probe, ccsFinding, fallbackFinding, sentinelFinding, compressionFinding, tls12, tls13, robotFinding) =
             await (featureProbe, ccs, fallback, sentinel, compression, handshake, handshake13, robotProbe)
 

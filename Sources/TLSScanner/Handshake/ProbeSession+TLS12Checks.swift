@@ -68,7 +68,7 @@ extension ProbeSession {
         while true {
             let result = await scanner.global.withPermit {
                 await self.perHost.withPermit {
-                    self.counter.withLockedValue { $0 += 1 }
+                    self.counter.count()
                     return await client.run(self.address, machine)
                 }
             }

@@ -33,13 +33,14 @@ extension ProbeSession {
     }
 
     /// After the enumeration: swift-nio-ssl where it can connect, otherwise (or when its handshake
-    /// fails) our own client on a version and suites the enumeration found.
-    func scanHTTP(enabled: Bool, protocols: [ProtocolResult]) async -> HTTPResult {
+    /// fails) our own client on a version and suites the enumeration found. `boringSSLFailed`: the
+    /// early check's swift-nio-ssl handshake already failed, so it is not tried again.
+    func scanHTTP(enabled: Bool, protocols: [ProtocolResult], boringSSLFailed: Bool = false) async -> HTTPResult {
         guard enabled else { return HTTPResult(check: .notRun("disabled by --no-http")) }
         let supported = protocols.supportedVersions
         guard !supported.isEmpty else { return HTTPResult(check: .notApplicable("no protocol version is offered")) }
-        var failure: String?
-        if Self.boringSSLCanConnect(protocols) {
+        var failure: String? = boringSSLFailed ? Self.boringSSLHandshakeFailed : nil
+        if !boringSSLFailed, Self.boringSSLCanConnect(protocols) {
             switch await httpOverBoringSSL() {
             case .answered(let result): return result
             case .handshakeFailed(let why): failure = why
@@ -69,6 +70,8 @@ extension ProbeSession {
         case handshakeFailed(String)
     }
 
+    static let boringSSLHandshakeFailed = "our TLS 1.2/1.3 HTTPS client could not complete a handshake with the server"
+
     var httpRequest: String {
         let host = target.sni ?? target.host
         let hostHeader = target.port == 443 ? host : "\(host.contains(":") ? "[\(host)]" : host):\(target.port)"
@@ -79,7 +82,7 @@ extension ProbeSession {
         let r = await runFullHandshake(sni: target.sni, minimum: .tlsv12, alpn: ["http/1.1"], httpRequest: httpRequest)
         if r.httpHead == nil, r.error != nil {
             // swift-nio-ssl's errors carry BoringSSL's reason codes and build paths: not for a report.
-            guard r.version != nil else { return .handshakeFailed("our TLS 1.2/1.3 HTTPS client could not complete a handshake with the server") }
+            guard r.version != nil else { return .handshakeFailed(Self.boringSSLHandshakeFailed) }
             return .answered(HTTPResult(check: .error("the server sent no HTTP response head after the \(r.version?.displayName ?? "TLS") handshake")))
         }
         return .answered(Self.httpResult(head: r.httpHead))

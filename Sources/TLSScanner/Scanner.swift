@@ -187,7 +187,8 @@ public struct Scanner: Sendable {
         if let http = early ?? late {
             report.http = http
         } else {
-            report.http = await session.scanHTTP(enabled: options.http, protocols: protocols)
+            // The early swift-nio-ssl handshake failed: our own client, on what the enumeration found.
+            report.http = await session.scanHTTP(enabled: options.http, protocols: protocols, boringSSLFailed: true)
         }
         // Last, when nothing else needs the server (see ProbeSession.clientRenegotiation).
         if let i = report.weaknesses.firstIndex(where: { $0.id == .clientRenegotiation }),

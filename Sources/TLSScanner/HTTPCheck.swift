@@ -3,27 +3,110 @@ import NIOCore
 import TLSReport
 import TLSWire
 
-
+/// The HTTP check: `GET /` over TLS, the response head read for the status, the banner and HSTS.
+///
+/// Two clients: swift-nio-ssl (BoringSSL) for the usual TLS 1.2/1.3 server, and our own TLS
+/// 1.0–1.2 client (`TLS12ClientStateMachine`) for the servers BoringSSL cannot reach — TLS 1.0/1.1
+/// only, or only suites BoringSSL does not offer (DHE, the CBC-SHA256 suites). Either way a failure
+/// is reported in our own words, never in BoringSSL's.
 extension ProbeSession {
-    func scanHTTP(enabled: Bool, protocols: [ProtocolResult]) async -> HTTPResult {
-        await scanHTTP(enabled: enabled, tls12OrLater: protocols.contains {
-            $0.supported == true && ($0.version == .tls12 || $0.version == .tls13)
-        })
+    /// The TLS 1.2 suites swift-nio-ssl's client offers (its default cipher string on BoringSSL,
+    /// which has no DHE): ECDHE and RSA key exchange with AES-GCM, ChaCha20-Poly1305 and AES-CBC-SHA.
+    static let boringSSLTLS12Suites: Set<CipherSuite> = Set([
+        0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA8, 0xCCA9, 0xC009, 0xC00A, 0xC013, 0xC014, 0x009C, 0x009D, 0x002F, 0x0035,
+    ].map { CipherSuite($0) })
+
+    /// swift-nio-ssl can handshake with a server that has these versions and suites.
+    static func boringSSLCanConnect(_ protocols: [ProtocolResult]) -> Bool {
+        protocols.supportedVersions.contains(.tls13)
+            || protocols.acceptedSuites(.tls12).contains { boringSSLTLS12Suites.contains($0) }
     }
 
-    /// `tls12OrLater`: the server speaks TLS 1.2 or 1.3 (known from the enumeration, or earlier from
-    /// the connectivity probe's answer).
-    func scanHTTP(enabled: Bool, tls12OrLater: Bool) async -> HTTPResult {
-        guard enabled else { return HTTPResult(check: .notRun("disabled by --no-http")) }
-        guard tls12OrLater else {
-            return HTTPResult(check: .notApplicable("the HTTP check needs TLS 1.2 or 1.3 (our HTTPS client's floor)"))
+    /// The version and suites our own client uses for the HTTP check: the highest of TLS 1.2, 1.1,
+    /// 1.0 that has accepted suites we speak, with those suites in the order the scan found them.
+    static func ownClientPlan(_ protocols: [ProtocolResult]) -> (version: ProtocolVersion, suites: [CipherSuite])? {
+        for version in [ProtocolVersion.tls12, .tls11, .tls10] {
+            let suites = protocols.acceptedSuites(version).filter { TLS12SuiteParameters.forSuite($0)?.usable(in: version) == true }
+            if !suites.isEmpty { return (version, suites) }
         }
+        return nil
+    }
+
+    /// After the enumeration: swift-nio-ssl where it can connect, otherwise (or when its handshake
+    /// fails) our own client on a version and suites the enumeration found. `boringSSLFailed`: the
+    /// early check's swift-nio-ssl handshake already failed, so it is not tried again.
+    func scanHTTP(enabled: Bool, protocols: [ProtocolResult], boringSSLFailed: Bool = false) async -> HTTPResult {
+        guard enabled else { return HTTPResult(check: .notRun("disabled by --no-http")) }
+        let supported = protocols.supportedVersions
+        guard !supported.isEmpty else { return HTTPResult(check: .notApplicable("no protocol version is offered")) }
+        var failure: String? = boringSSLFailed ? Self.boringSSLHandshakeFailed : nil
+        if !boringSSLFailed, Self.boringSSLCanConnect(protocols) {
+            switch await httpOverBoringSSL() {
+            case .answered(let result): return result
+            case .handshakeFailed(let why): failure = why
+            }
+        }
+        guard let plan = Self.ownClientPlan(protocols) else {
+            if let failure { return HTTPResult(check: .error(failure)) }
+            let versions = supported.filter { $0 >= .tls10 && $0 <= .tls12 }
+            return HTTPResult(check: .error(versions.isEmpty
+                ? "the server offers only \(supported.map(\.displayName).joined(separator: ", ")), which our HTTPS clients do not speak"
+                : "none of the suites the server accepts is one our HTTPS clients speak (AES-GCM or AES-CBC with ECDHE, DHE or RSA)"))
+        }
+        return await httpOverOwnClient(plan.version, suites: plan.suites)
+    }
+
+    /// Before the enumeration, when the connectivity probe negotiated TLS 1.2 or 1.3 with a suite
+    /// swift-nio-ssl offers: nil when its handshake failed (the caller then runs `scanHTTP(enabled:protocols:)`).
+    func scanHTTPEarly(enabled: Bool) async -> HTTPResult? {
+        guard enabled else { return HTTPResult(check: .notRun("disabled by --no-http")) }
+        if case .answered(let result) = await httpOverBoringSSL() { return result }
+        return nil
+    }
+
+    enum HTTPAttempt: Sendable {
+        case answered(HTTPResult)
+        /// No handshake: another client may still get an answer.
+        case handshakeFailed(String)
+    }
+
+    static let boringSSLHandshakeFailed = "our TLS 1.2/1.3 HTTPS client could not complete a handshake with the server"
+
+    var httpRequest: String {
         let host = target.sni ?? target.host
         let hostHeader = target.port == 443 ? host : "\(host.contains(":") ? "[\(host)]" : host):\(target.port)"
-        let request = "GET / HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: tlsguard/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-        let r = await runFullHandshake(sni: target.sni, minimum: .tlsv12, alpn: ["http/1.1"], httpRequest: request)
-        if let error = r.error, r.httpHead == nil { return HTTPResult(check: .error(error)) }
-        guard let head = r.httpHead, head.hasPrefix("HTTP/") else {
+        return "GET / HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: tlsguard/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    }
+
+    private func httpOverBoringSSL() async -> HTTPAttempt {
+        let r = await runFullHandshake(sni: target.sni, minimum: .tlsv12, alpn: ["http/1.1"], httpRequest: httpRequest)
+        if r.httpHead == nil, r.error != nil {
+            // swift-nio-ssl's errors carry BoringSSL's reason codes and build paths: not for a report.
+            guard r.version != nil else { return .handshakeFailed(Self.boringSSLHandshakeFailed) }
+            return .answered(HTTPResult(check: .error("the server sent no HTTP response head after the \(r.version?.displayName ?? "TLS") handshake")))
+        }
+        return .answered(Self.httpResult(head: r.httpHead))
+    }
+
+    private func httpOverOwnClient(_ version: ProtocolVersion, suites: [CipherSuite]) async -> HTTPResult {
+        var config = TLS12ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
+        config.version = version
+        config.requestTicket = false
+        config.httpRequest = httpRequest
+        let r = await handshake12(config)
+        if !r.established {
+            return HTTPResult(check: .error("our \(version.displayName) handshake for the HTTP request failed: \(safeLine(r.error?.detail ?? "no result"))"))
+        }
+        if r.httpHead == nil {
+            let why = r.error.map { safeLine($0.detail) } ?? "the server closed the connection"
+            return HTTPResult(check: .error("no HTTP response head after the \(r.serverHello.flatMap { try? $0.negotiatedVersion() }?.displayName ?? version.displayName) handshake: \(why)"))
+        }
+        return Self.httpResult(head: r.httpHead)
+    }
+
+    /// The response head read into status, banner, redirect and HSTS.
+    static func httpResult(head: String?) -> HTTPResult {
+        guard let head, head.hasPrefix("HTTP/") else {
             return HTTPResult(check: .notApplicable("the port does not answer HTTP/1.1 (no 'HTTP/' status line)"))
         }
         let lines = head.components(separatedBy: "\r\n")

@@ -140,12 +140,15 @@ public struct Scanner: Sendable {
     /// Everything after connectivity: the versions and their suites, then groups, weaknesses,
     /// certificates and HTTP side by side.
     private func scanServer(_ session: ProbeSession, _ target: ScanTarget, first: ProbeOutcome, _ report: inout TargetReport) async {
-        // The HTTP check needs one TLS 1.2+ handshake and nothing the enumeration finds: when the
-        // connectivity probe already got TLS 1.2 or 1.3, it runs beside everything else.
-        let negotiated = report.defaultNegotiation?.version
-        let httpEarly = negotiated.map { $0 >= .tls12 } ?? false
-        async let earlyHTTP: HTTPResult? =
-            httpEarly ? session.during(.http) { await session.scanHTTP(enabled: self.options.http, tls12OrLater: true) } : nil
+        // The HTTP check over swift-nio-ssl needs one TLS 1.2+ handshake and nothing the enumeration
+        // finds: when the connectivity probe already got TLS 1.3, or TLS 1.2 with a suite
+        // swift-nio-ssl offers, it runs beside everything else. Otherwise (TLS 1.0/1.1 only, DHE
+        // only, or that handshake failed) it waits for the enumeration, which picks the client.
+        let negotiated = report.defaultNegotiation
+        let httpEarly = negotiated.map {
+            $0.version == .tls13 || ($0.version == .tls12 && $0.cipherSuite.suite.map(ProbeSession.boringSSLTLS12Suites.contains) == true)
+        } ?? false
+        async let earlyHTTP: HTTPResult? = httpEarly ? session.during(.http) { await session.scanHTTPEarly(enabled: self.options.http) } : nil
 
         let versions = options.versions
         report.protocols = await withTaskGroup(of: ProtocolResult.self) { group in
@@ -185,7 +188,14 @@ public struct Scanner: Sendable {
         }
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
         let (early, late) = await (earlyHTTP, lateHTTP)
-        report.http = early ?? late
+        if let http = early ?? late {
+            report.http = http
+        } else {
+            // The early swift-nio-ssl handshake failed: our own client, on what the enumeration found.
+            report.http = await session.during(.http) {
+                await session.scanHTTP(enabled: self.options.http, protocols: protocols, boringSSLFailed: true)
+            }
+        }
         // Last, when nothing else needs the server (see ProbeSession.clientRenegotiation).
         if let i = report.weaknesses.firstIndex(where: { $0.id == .clientRenegotiation }),
            report.weaknesses[i].check.status == .notRun {

@@ -28,7 +28,7 @@ extension ProbeSession {
             if supported.isEmpty { return ([], .notApplicable("no protocol version is offered"), nil) }
             return ([], .notRun("TLS 1.2 is not offered; our TLS 1.2 client does not speak older versions"), nil)
         }
-        let suites = protocols.acceptedSuites(.tls12).filter { TLS12SuiteParameters.forSuite($0) != nil }
+        let suites = protocols.acceptedSuites(.tls12).filter { s in TLS12SuiteParameters.modern.contains { $0.suite == s } }
         guard !suites.isEmpty else {
             return ([], .notRun("TLS 1.2 is offered without ECDHE with AES-GCM (0xC02B, 0xC02C, 0xC02F, 0xC030), "
                 + "the only suites our handshake client speaks"), nil)

@@ -5,7 +5,7 @@ import TLSWire
 /// The TLS 1.2 client's hellos (first, resuming, renegotiating) and its key agreement.
 extension TLS12ClientStateMachine {
     func buildHello(renegotiation: Bool) -> ClientHello {
-        var b = ClientHelloBuilder(version: .tls12, cipherSuites: configuration.cipherSuites, serverName: configuration.serverName)
+        var b = ClientHelloBuilder(version: configuration.version, cipherSuites: configuration.cipherSuites, serverName: configuration.serverName)
         b.groups = configuration.groups
         b.extendedMasterSecret = configuration.extendedMasterSecret
         b.statusRequest = false

@@ -2,24 +2,6 @@ import Crypto
 import TLSReport
 import TLSWire
 
-/// The cipher suites our TLS 1.2 client speaks: ECDHE with AES-GCM (RFC 5289), RSA or ECDSA
-/// certificates. Enough to complete a handshake with any server that has a modern TLS 1.2.
-struct TLS12SuiteParameters: Sendable, Hashable {
-    var suite: CipherSuite
-    var keyLength: Int
-    var hash: TLSHash
-
-    /// RFC 5289 §3: the GCM suites use the PRF hash named in the suite.
-    static let all: [TLS12SuiteParameters] = [
-        .init(suite: CipherSuite(0xC02B), keyLength: 16, hash: .sha256), // ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
-        .init(suite: CipherSuite(0xC02C), keyLength: 32, hash: .sha384), // ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
-        .init(suite: CipherSuite(0xC02F), keyLength: 16, hash: .sha256), // ECDHE_RSA_WITH_AES_128_GCM_SHA256
-        .init(suite: CipherSuite(0xC030), keyLength: 32, hash: .sha384), // ECDHE_RSA_WITH_AES_256_GCM_SHA384
-    ]
-    static func forSuite(_ s: CipherSuite) -> TLS12SuiteParameters? { all.first { $0.suite == s } }
-    static var suites: [CipherSuite] { all.map(\.suite) }
-}
-
 /// The hash of a TLS 1.2 PRF, of a TLS 1.3 suite's HKDF, and of the transcript.
 enum TLSHash: Sendable, Hashable {
     case sha256, sha384

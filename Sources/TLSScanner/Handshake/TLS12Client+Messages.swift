@@ -9,13 +9,18 @@ extension TLS12ClientStateMachine {
     mutating func serverHello(_ body: ByteBuffer) throws {
         let sh = try ServerHello(parsingBody: body)
         result.serverHello = sh
-        let version = try sh.negotiatedVersion()
-        guard version == .tls12 else {
-            throw TLSClientError(.unsupportedParameters, "the server answered a TLS 1.2 hello with \(version.displayName)")
+        let chosen = try sh.negotiatedVersion()
+        guard chosen >= .tls10, chosen <= configuration.version else {
+            throw TLSClientError(.unsupportedParameters,
+                                 "the server answered a \(configuration.version.displayName) hello with \(chosen.displayName)")
         }
         guard configuration.cipherSuites.contains(sh.cipherSuite), let p = TLS12SuiteParameters.forSuite(sh.cipherSuite) else {
             throw TLSClientError(.unsupportedParameters, "the server chose \(sh.cipherSuite.name), which we did not offer")
         }
+        guard p.usable(in: chosen) else {
+            throw TLSClientError(.unsupportedParameters, "the server chose \(sh.cipherSuite.name), which \(chosen.displayName) does not define")
+        }
+        version = chosen
         guard sh.compressionMethod == 0 else {
             throw TLSClientError(.unsupportedParameters, "the server chose compression method \(sh.compressionMethod)")
         }
@@ -54,43 +59,23 @@ extension TLS12ClientStateMachine {
         phase = .serverCCS
     }
 
-    func parseServerKeyExchange(_ body: ByteBuffer) throws -> (group: NamedGroup, point: [UInt8]) {
-        // RFC 8422 §5.4: ECParameters (curve_type 3 = named_curve, NamedCurve), ECPoint public<1..2^8-1>,
-        // then RFC 5246 §7.4.3 digitally-signed: SignatureAndHashAlgorithm, opaque signature<0..2^16-1>.
-        var b = body
-        let f = "ServerKeyExchange"
-        let curveType = try b.readStrict(UInt8.self, field: "\(f).curve_type")
-        guard curveType == 3 else {
-            throw TLSClientError(.unsupportedParameters, "the ServerKeyExchange uses explicit curve parameters (type \(curveType))")
-        }
-        let group = NamedGroup(try b.readStrict(UInt16.self, field: "\(f).namedcurve"))
-        let point = try b.readTLSVectorStrict(.one, field: "\(f).public", min: 1)
-        _ = try b.readStrict(UInt16.self, field: "\(f).signature_algorithm")
-        _ = try b.readTLSVectorStrict(.two, field: "\(f).signature")
-        try b.expectFullyConsumed(field: f)
-        guard configuration.groups.contains(group) else {
-            throw TLSClientError(.unsupportedParameters, "the server chose the curve \(group), which we did not offer")
-        }
-        return (group, Array(point.readableBytesView))
-    }
-
     /// ServerHelloDone arrived: [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished.
     mutating func clientFlight(out: inout ByteBuffer) throws {
-        guard let kx = serverKeyExchange, let p = params else { throw TLSClientError(.unexpectedMessage, "no key exchange") }
-        let (publicKey, preMaster) = try Self.keyAgreement(group: kx.group, serverPoint: kx.point)
+        guard let p = params else { throw TLSClientError(.unexpectedMessage, "no key exchange") }
+        let (exchange, preMaster) = try clientKeyExchange(p)
         var messages = ByteBuffer()
         if certificateRequested {
             // RFC 5246 §7.4.6: a client without a suitable certificate sends an empty list.
             messages.writeImmutableBuffer(Self.handshake(.certificate) { $0.writeUInt24(0) })
         }
-        // RFC 8422 §5.7: ClientECDiffieHellmanPublic: ECPoint ecdh_Yc<1..2^8-1>.
-        messages.writeImmutableBuffer(Self.handshake(.clientKeyExchange) { b in b.writeTLSVector(.one) { $0.writeBytes(publicKey) } })
+        messages.writeImmutableBuffer(Self.handshake(.clientKeyExchange) { $0.writeImmutableBuffer(exchange) })
         transcript += messages.readableBytesView
+        let prf = TLSPRF(version: version, suite: p)
         masterSecret = TLS12KeySchedule.masterSecret(
-            p.hash, preMaster: preMaster, clientRandom: clientRandom, serverRandom: serverRandom,
-            sessionHash: extendedMasterSecret ? p.hash.hash(transcript) : nil)
+            prf, preMaster: preMaster, clientRandom: clientRandom, serverRandom: serverRandom,
+            sessionHash: extendedMasterSecret ? prf.transcriptHash(transcript) : nil)
         deriveKeys()
-        TLSRecord(contentType: .handshake, version: .tls12, fragment: messages).write(to: &out)
+        TLSRecord(contentType: .handshake, version: version, fragment: messages).write(to: &out)
         try clientFinished(out: &out)
         phase = .serverCCS
     }
@@ -98,9 +83,9 @@ extension TLS12ClientStateMachine {
     /// ChangeCipherSpec, then our Finished under the new keys.
     mutating func clientFinished(out: inout ByteBuffer) throws {
         guard let p = params else { return }
-        TLSRecord(contentType: .changeCipherSpec, version: .tls12, fragment: ByteBuffer(bytes: [1])).write(to: &out)
+        TLSRecord(contentType: .changeCipherSpec, version: version, fragment: ByteBuffer(bytes: [1])).write(to: &out)
         writeProtection = pendingWrite
-        clientVerifyData = TLS12KeySchedule.finished(p.hash, master: masterSecret, client: true, transcript: transcript)
+        clientVerifyData = TLS12KeySchedule.finished(TLSPRF(version: version, suite: p), master: masterSecret, client: true, transcript: transcript)
         let finished = Self.handshake(.finished) { $0.writeBytes(clientVerifyData) }
         transcript += finished.readableBytesView
         try seal(.handshake, Array(finished.readableBytesView), out: &out)
@@ -108,7 +93,7 @@ extension TLS12ClientStateMachine {
 
     mutating func serverFinished(_ body: ByteBuffer, out: inout ByteBuffer) throws {
         guard let p = params else { return }
-        let expected = TLS12KeySchedule.finished(p.hash, master: masterSecret, client: false, transcript: transcript)
+        let expected = TLS12KeySchedule.finished(TLSPRF(version: version, suite: p), master: masterSecret, client: false, transcript: transcript)
         guard body.readableBytesView.elementsEqual(expected) else {
             throw TLSClientError(.finishedMismatch, "the server's Finished does not verify (got \(Array(body.readableBytesView.prefix(12)).hexString), "
                                    + "expected \(expected.hexString)): the keys disagree")
@@ -121,7 +106,9 @@ extension TLS12ClientStateMachine {
         result.session = TLS12Session(suite: p.suite, masterSecret: masterSecret,
                                       sessionID: result.resumed ? offeredSessionID : sh.sessionID,
                                       ticket: ticket, extendedMasterSecret: extendedMasterSecret)
-        if configuration.renegotiate && !result.resumed {
+        if let request = configuration.httpRequest {
+            try sendHTTPRequest(request, out: &out)
+        } else if configuration.renegotiate && !result.resumed {
             let hello = buildHello(renegotiation: true)
             try seal(.handshake, Array(hello.handshakeBytes.readableBytesView), out: &out)
             phase = .renegotiating
@@ -134,13 +121,12 @@ extension TLS12ClientStateMachine {
 
     mutating func seal(_ type: ContentType, _ plaintext: [UInt8], out: inout ByteBuffer) throws {
         guard writeProtection != nil else { throw TLSClientError(.unexpectedMessage, "no write keys") }
-        try writeProtection!.seal(type, plaintext: plaintext).write(to: &out)
+        try writeProtection!.seal(type, version: version, plaintext: plaintext).write(to: &out)
     }
 
     mutating func deriveKeys() {
         guard let p = params else { return }
-        let k = TLS12KeySchedule.keys(p, master: masterSecret, clientRandom: clientRandom, serverRandom: serverRandom)
-        pendingWrite = TLS12RecordProtection(key: k.clientKey, salt: k.clientIV)
-        pendingRead = TLS12RecordProtection(key: k.serverKey, salt: k.serverIV)
+        let k = TLS12KeySchedule.cipherKeys(p, version: version, master: masterSecret, clientRandom: clientRandom, serverRandom: serverRandom)
+        (pendingWrite, pendingRead) = TLS12RecordCipher.pair(p, version: version, keys: k)
     }
 }

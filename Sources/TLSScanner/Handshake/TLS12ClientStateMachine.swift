@@ -3,9 +3,11 @@ import NIOCore
 import TLSReport
 import TLSWire
 
-/// The protocol logic of our TLS 1.2 client (RFC 5246): ECDHE + AES-GCM, full and abbreviated
-/// handshakes, extended master secret (RFC 7627), and one client-initiated renegotiation hello
-/// (RFC 5746). No I/O: bytes in, actions out (`ClientRecordLoop` cuts the bytes into records);
+/// The protocol logic of our TLS 1.2 client (RFC 5246), which also speaks TLS 1.0 and 1.1
+/// (RFC 2246, RFC 4346): ECDHE, DHE or RSA key exchange with AES-GCM or AES-CBC (the suites in
+/// TLS12SuiteParameters.swift), full and abbreviated handshakes, extended master secret (RFC 7627),
+/// one client-initiated renegotiation hello (RFC 5746), and one HTTP request whose response head
+/// it reads (TLS12Client+HTTP.swift). No I/O: bytes in, actions out (`ClientRecordLoop` cuts the bytes into records);
 /// `HandshakeClient` performs them. The handshake messages are in TLS12Client+Messages.swift, the
 /// hellos in TLS12Client+Hello.swift.
 ///
@@ -14,6 +16,8 @@ import TLSWire
 struct TLS12ClientStateMachine: ClientRecordLoop {
     struct Configuration: Sendable {
         var serverName: String?
+        /// The version we offer (client_version): TLS 1.0, 1.1 or 1.2. The server may choose a lower one.
+        var version: ProtocolVersion = .tls12
         var cipherSuites: [CipherSuite] = TLS12SuiteParameters.suites
         var groups: [NamedGroup] = [.x25519, .secp256r1, .secp384r1]
         var extendedMasterSecret = true
@@ -22,6 +26,8 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
         var resume: Resumption?
         /// Once established, send an encrypted ClientHello and report the server's answer.
         var renegotiate = false
+        /// Once established, send this request and read the response head (≤ 64 KiB).
+        var httpRequest: String?
     }
 
     enum Resumption: Sendable {
@@ -45,6 +51,7 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
         case serverCCS = "the server's ChangeCipherSpec"
         case serverFinished = "the server's Finished"
         case renegotiating = "an answer to the renegotiation hello"
+        case httpResponse = "the HTTP response head"
         case done
     }
 
@@ -61,15 +68,20 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
     var extendedMasterSecret = false
     var certificateSeen = false
     var certificateRequested = false
-    var serverKeyExchange: (group: NamedGroup, point: [UInt8])?
+    /// The version the ServerHello chose; every record after it carries it (RFC 5246 §6.2.1).
+    var version = ProtocolVersion.tls12
+    var leafCertificate: [UInt8]?
+    var serverKeyExchange: TLS12ServerKeyShare?
     var masterSecret: [UInt8] = []
-    var readProtection: TLS12RecordProtection?
-    var writeProtection: TLS12RecordProtection?
+    var readProtection: TLS12RecordCipher?
+    var writeProtection: TLS12RecordCipher?
     /// Derived keys, switched on at the server's (read) and our (write) ChangeCipherSpec.
-    var pendingRead: TLS12RecordProtection?
-    var pendingWrite: TLS12RecordProtection?
+    var pendingRead: TLS12RecordCipher?
+    var pendingWrite: TLS12RecordCipher?
     var clientVerifyData: [UInt8] = []
     var ticket: [UInt8]?
+    /// The HTTP response bytes read so far.
+    var httpResponse = ByteBuffer()
 
     init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -107,6 +119,10 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
 
     /// A close or a reset is how many servers refuse a renegotiation.
     mutating func closeIsAnswer() -> Bool {
+        if phase == .httpResponse {
+            httpResponseEnded()
+            return true
+        }
         guard phase == .renegotiating else { return false }
         result.renegotiation = .closed
         return true
@@ -153,11 +169,15 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
             if phase == .renegotiating {
                 result.renegotiation = .alert(alert)
                 phase = .done
+            } else if phase == .httpResponse && alert.alertDescription == .closeNotify {
+                httpResponseEnded()
             } else if alert.level == .warning && alert.alertDescription != .closeNotify {
                 return // e.g. unrecognized_name: not the end of the handshake
             } else {
                 throw TLSClientError(.alert, "the server sent \(alert) while we waited for \(phase.rawValue)", alert: alert)
             }
+        case .applicationData where phase == .httpResponse:
+            try httpData(content, out: &out)
         case .applicationData:
             guard phase == .renegotiating else {
                 throw TLSClientError(.unexpectedMessage, "application data while we waited for \(phase.rawValue)")
@@ -179,22 +199,23 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
             try serverHello(message.body)
         case (.serverFlight, .certificate):
             guard !certificateSeen else { throw unexpected(message) }
-            _ = try CertificateMessage(parsingBody: message.body, tls13: false) // bounds-checked, not verified
+            // Bounds-checked, not verified; the leaf's key is the RSA key exchange's.
+            leafCertificate = try CertificateMessage(parsingBody: message.body, tls13: false).certificates.first
             certificateSeen = true
             transcript += bytes
         case (.serverFlight, .certificateStatus):
             guard certificateSeen, serverKeyExchange == nil else { throw unexpected(message) }
             transcript += bytes
         case (.serverFlight, .serverKeyExchange):
-            guard certificateSeen, serverKeyExchange == nil else { throw unexpected(message) }
-            serverKeyExchange = try parseServerKeyExchange(message.body)
+            guard certificateSeen, serverKeyExchange == nil, let p = params else { throw unexpected(message) }
+            serverKeyExchange = try parseServerKeyExchange(message.body, p)
             transcript += bytes
         case (.serverFlight, .certificateRequest):
-            guard serverKeyExchange != nil, !certificateRequested else { throw unexpected(message) }
+            guard keyExchangeRead, !certificateRequested else { throw unexpected(message) }
             certificateRequested = true
             transcript += bytes
         case (.serverFlight, .serverHelloDone):
-            guard serverKeyExchange != nil else { throw unexpected(message) }
+            guard keyExchangeRead else { throw unexpected(message) }
             guard message.body.readableBytes == 0 else { throw TLSClientError(.malformed, "a ServerHelloDone with a body") }
             transcript += bytes
             try clientFlight(out: &out)
@@ -219,6 +240,12 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
         default:
             throw unexpected(message)
         }
+    }
+
+    /// The server sent its key-exchange messages: a ServerKeyExchange, or for RSA key exchange
+    /// (RFC 5246 §7.4.3: none is sent) the Certificate.
+    var keyExchangeRead: Bool {
+        params?.keyExchange == .rsa ? certificateSeen : serverKeyExchange != nil
     }
 
     func unexpected(_ message: HandshakeMessage) -> TLSClientError {

@@ -39,6 +39,9 @@ struct TLS12HandshakeResult: Sendable {
     /// A NewSessionTicket arrived (RFC 5077 §3.3), even an empty one.
     var newSessionTicket = false
     var renegotiation: TLS12RenegotiationAnswer?
+    /// The HTTP response head (status line and headers, without the blank line) when a request was
+    /// sent; what had arrived when the server closed before the blank line.
+    var httpHead: String?
     var error: TLSClientError?
 
     /// The server negotiated RFC 5746 secure renegotiation.

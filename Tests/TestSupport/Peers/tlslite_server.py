@@ -14,8 +14,11 @@ for that: its server always answers a downgraded hello carrying the SCSV with in
 SCSV's code point from that check, so 0x5600 is just an unknown suite, as it is to a server written
 before RFC 7507 (RFC 5246 §7.4.1.2: unknown suites are ignored).
 
-A completed handshake gets one HTTP/1.1 response (so a scanner's HTTP check has something to read).
+A completed handshake gets one HTTP/1.1 response (so a scanner's HTTP check has something to read);
+--after-handshake close closes the connection instead, --after-handshake garbage writes bytes that
+are no TLS record. --max-version 1.0|1.1|1.2 caps the versions.
 Usage: tlslite_server.py --cert CERT.pem --key KEY.pem [--profile legacy|modern] [--no-fallback-scsv]
+                         [--max-version 1.0|1.1|1.2] [--after-handshake http|close|garbage]
 Prints "PORT <n>" once listening on 127.0.0.1 and serves until killed.
        tlslite_server.py --list-suites [--profile legacy|modern]
 Prints, as JSON, the suites tlslite-ng's server would choose from with an RSA certificate, per
@@ -74,6 +77,8 @@ def main():
     parser.add_argument("--profile", choices=["legacy", "modern"], default="legacy")
     parser.add_argument("--no-fallback-scsv", action="store_true")
     parser.add_argument("--list-suites", action="store_true")
+    parser.add_argument("--max-version", choices=["1.0", "1.1", "1.2"])
+    parser.add_argument("--after-handshake", choices=["http", "close", "garbage"], default="http")
     args = parser.parse_args()
     if args.list_suites:
         print(json.dumps(suites_by_version(settings_for(args.profile))))
@@ -87,6 +92,10 @@ def main():
     with open(args.key) as f:
         key = parsePEMKey(f.read(), private=True)
     settings = settings_for(args.profile)
+    if args.max_version:
+        # tlslite-ng 0.8 negotiates from `versions`, not only min/maxVersion.
+        settings.maxVersion = (3, {"1.0": 1, "1.1": 2, "1.2": 3}[args.max_version])
+        settings.versions = [v for v in settings.versions if v <= settings.maxVersion]
     cache = SessionCache()
     if args.no_fallback_scsv:
         # See the module docstring: no real ClientHello carries -1.
@@ -101,6 +110,12 @@ def main():
                 # when it has no ALPN list of its own (a TypeError, the connection dropped).
                 conn.handshakeServer(certChain=chain, privateKey=key, settings=settings,
                                      sessionCache=cache, alpn=[bytearray(b"http/1.1")])
+                if args.after_handshake == "close":
+                    return
+                if args.after_handshake == "garbage":
+                    # 0x47 is no TLS content type: "GARBAGE" read as a record header is malformed.
+                    self.request.sendall(b"GARBAGE after the handshake\r\n")
+                    return
                 request = b""
                 while b"\r\n\r\n" not in request and len(request) < 16384:
                     data = conn.recv(4096)

@@ -1,0 +1,126 @@
+import BigInt
+import Foundation
+import NIOCore
+import TLSReport
+import TLSWire
+
+/// The server's ephemeral share from its ServerKeyExchange.
+enum TLS12ServerKeyShare: Sendable {
+    /// RFC 8422 §5.4: a named curve and the server's point.
+    case ecdhe(group: NamedGroup, point: [UInt8])
+    /// RFC 5246 §7.4.3: ServerDHParams (big-endian p, g, Ys).
+    case dhe(p: [UInt8], g: [UInt8], ys: [UInt8])
+}
+
+/// The key exchanges of our TLS 1.0–1.2 client: the server's ServerKeyExchange, our
+/// ClientKeyExchange body and the premaster secret, for ECDHE, DHE and static RSA.
+///
+/// The ServerKeyExchange signature is read past, not verified (as the certificates are not): the
+/// scanner needs working keys to read the server's answers, not proof of its identity. A wrong
+/// share shows up as a Finished that does not verify.
+extension TLS12ClientStateMachine {
+    /// Smallest DH prime we compute with: below it the "key exchange" is not one worth the name.
+    static let smallestDHPrimeBits = 512
+
+    func parseServerKeyExchange(_ body: ByteBuffer, _ params: TLS12SuiteParameters) throws -> TLS12ServerKeyShare {
+        var b = body
+        let f = "ServerKeyExchange"
+        let share: TLS12ServerKeyShare
+        switch params.keyExchange {
+        case .ecdhe:
+            // RFC 8422 §5.4: ECParameters (curve_type 3 = named_curve, NamedCurve), ECPoint public<1..2^8-1>.
+            let curveType = try b.readStrict(UInt8.self, field: "\(f).curve_type")
+            guard curveType == 3 else {
+                throw TLSClientError(.unsupportedParameters, "the ServerKeyExchange uses explicit curve parameters (type \(curveType))")
+            }
+            let group = NamedGroup(try b.readStrict(UInt16.self, field: "\(f).namedcurve"))
+            let point = try b.readTLSVectorStrict(.one, field: "\(f).public", min: 1)
+            guard configuration.groups.contains(group) else {
+                throw TLSClientError(.unsupportedParameters, "the server chose the curve \(group), which we did not offer")
+            }
+            share = .ecdhe(group: group, point: Array(point.readableBytesView))
+        case .dhe:
+            // RFC 5246 §7.4.3: ServerDHParams: opaque dh_p<1..2^16-1>, dh_g<1..2^16-1>, dh_Ys<1..2^16-1>.
+            let p = try b.readTLSVectorStrict(.two, field: "\(f).dh_p", min: 1)
+            let g = try b.readTLSVectorStrict(.two, field: "\(f).dh_g", min: 1)
+            let ys = try b.readTLSVectorStrict(.two, field: "\(f).dh_Ys", min: 1)
+            share = .dhe(p: Array(p.readableBytesView), g: Array(g.readableBytesView), ys: Array(ys.readableBytesView))
+        case .rsa:
+            throw TLSClientError(.unexpectedMessage, "a ServerKeyExchange for the RSA key-exchange suite \(params.suite.name)")
+        }
+        // RFC 5246 §7.4.3 digitally-signed: TLS 1.2 names the SignatureAndHashAlgorithm; TLS 1.0 and
+        // 1.1 (RFC 4346 §7.4.3, RFC 2246 §7.4.3) carry only the signature, its algorithm implied.
+        if version >= .tls12 { _ = try b.readStrict(UInt16.self, field: "\(f).signature_algorithm") }
+        _ = try b.readTLSVectorStrict(.two, field: "\(f).signature")
+        try b.expectFullyConsumed(field: f)
+        return share
+    }
+
+    /// The ClientKeyExchange body and the premaster secret for the suite's key exchange.
+    func clientKeyExchange(_ params: TLS12SuiteParameters) throws -> (body: ByteBuffer, preMaster: [UInt8]) {
+        var body = ByteBuffer()
+        switch (params.keyExchange, serverKeyExchange) {
+        case (.ecdhe, .ecdhe(let group, let point)?):
+            let (publicKey, preMaster) = try Self.keyAgreement(group: group, serverPoint: point)
+            // RFC 8422 §5.7: ClientECDiffieHellmanPublic: ECPoint ecdh_Yc<1..2^8-1>.
+            body.writeTLSVector(.one) { $0.writeBytes(publicKey) }
+            return (body, preMaster)
+        case (.dhe, .dhe(let p, let g, let ys)?):
+            let (publicKey, preMaster) = try Self.dhAgreement(p: p, g: g, ys: ys)
+            // RFC 5246 §7.4.7.2: ClientDiffieHellmanPublic: opaque dh_Yc<1..2^16-1>.
+            body.writeTLSVector(.two) { $0.writeBytes(publicKey) }
+            return (body, preMaster)
+        case (.rsa, nil):
+            // RFC 5246 §7.4.7.1: client_version (the version in our ClientHello) + 46 random bytes,
+            // PKCS#1 v1.5-encrypted with the certificate's key, as opaque<0..2^16-1>.
+            var rng = SystemRandomNumberGenerator()
+            let preMaster = [configuration.version.major, configuration.version.minor]
+                + (0..<46).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            guard let der = leafCertificate, let key = try? DecodedCertificate(der: der).rsaPublicKey,
+                  let encrypted = Self.rsaEncrypt(preMaster, modulus: key.modulus, exponent: key.exponent) else {
+                throw TLSClientError(.unsupportedParameters, "the server's certificate has no RSA key usable for \(params.suite.name)")
+            }
+            body.writeTLSVector(.two) { $0.writeBytes(encrypted) }
+            return (body, preMaster)
+        default:
+            throw TLSClientError(.unexpectedMessage, "no ServerKeyExchange matching \(params.suite.name)")
+        }
+    }
+
+    /// Finite-field DH (RFC 5246 §8.1.2): our Yc = g^x mod p and the premaster Z = Ys^x mod p with
+    /// leading zero bytes stripped, after checking the server's values are usable.
+    static func dhAgreement(p pBytes: [UInt8], g gBytes: [UInt8], ys ysBytes: [UInt8]) throws -> (publicKey: [UInt8], preMaster: [UInt8]) {
+        let p = BigUInt(Data(pBytes)), g = BigUInt(Data(gBytes)), ys = BigUInt(Data(ysBytes))
+        let significant = pBytes.drop { $0 == 0 }
+        let bits = significant.first.map { (significant.count - 1) * 8 + (8 - $0.leadingZeroBitCount) } ?? 0
+        guard bits >= smallestDHPrimeBits, p % 2 == 1 else {
+            throw TLSClientError(.unsupportedParameters, "the server's DH prime (\(bits) bits\(p % 2 == 0 ? ", even" : "")) is not a usable modulus")
+        }
+        let pMinusOne = p - 1
+        guard g > 1, g < pMinusOne else { throw TLSClientError(.malformed, "the server's DH generator is outside 2…p-2") }
+        guard ys > 1, ys < pMinusOne else { throw TLSClientError(.malformed, "the server's DH public value is outside 2…p-2") }
+        // A 256-bit exponent: 128-bit security against the discrete log in the subgroup, and a
+        // fraction of a full-size exponent's cost in BigInt (the HTTP check needs keys, not secrecy).
+        var rng = SystemRandomNumberGenerator()
+        var x = BigUInt(Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+        if x < 2 { x += 2 }
+        let yc = g.power(x, modulus: p)
+        let z = ys.power(x, modulus: p)
+        guard z > 1, z < pMinusOne else { throw TLSClientError(.malformed, "the DH shared secret is degenerate (1 or p-1)") }
+        return ([UInt8](yc.serialize()), [UInt8](z.serialize()))
+    }
+
+    /// RSAES-PKCS1-v1_5 encryption (RFC 8017 §7.2.1): 00 02 PS 00 M with PS ≥ 8 non-zero random
+    /// bytes, then the raw RSA operation m^e mod n, left-padded to the modulus length.
+    static func rsaEncrypt(_ message: [UInt8], modulus: [UInt8], exponent: [UInt8]) -> [UInt8]? {
+        let k = modulus.count
+        guard k >= message.count + 11 else { return nil }
+        var rng = SystemRandomNumberGenerator()
+        let padding = (0..<(k - 3 - message.count)).map { _ in UInt8.random(in: 1...255, using: &rng) }
+        let m = BigUInt(Data([0x00, 0x02] + padding + [0x00] + message))
+        let n = BigUInt(Data(modulus))
+        guard m < n else { return nil }
+        let c = m.power(BigUInt(Data(exponent)), modulus: n).serialize()
+        return [UInt8](repeating: 0, count: k - c.count) + [UInt8](c)
+    }
+}

@@ -1,3 +1,4 @@
+import _CryptoExtras
 import BigInt
 import Foundation
 import NIOCore
@@ -76,8 +77,7 @@ extension TLS12ClientStateMachine {
             var rng = SystemRandomNumberGenerator()
             let preMaster = [configuration.version.major, configuration.version.minor]
                 + (0..<46).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            guard let der = leafCertificate, let key = try? DecodedCertificate(der: der).rsaPublicKey,
-                  let encrypted = Self.rsaEncrypt(preMaster, modulus: key.modulus, exponent: key.exponent) else {
+            guard let der = leafCertificate, let encrypted = Self.rsaEncrypt(preMaster, certificate: der) else {
                 throw TLSClientError(.unsupportedParameters, "the server's certificate has no RSA key usable for \(params.suite.name)")
             }
             body.writeTLSVector(.two) { $0.writeBytes(encrypted) }
@@ -110,17 +110,12 @@ extension TLS12ClientStateMachine {
         return ([UInt8](yc.serialize()), [UInt8](z.serialize()))
     }
 
-    /// RSAES-PKCS1-v1_5 encryption (RFC 8017 §7.2.1): 00 02 PS 00 M with PS ≥ 8 non-zero random
-    /// bytes, then the raw RSA operation m^e mod n, left-padded to the modulus length.
-    static func rsaEncrypt(_ message: [UInt8], modulus: [UInt8], exponent: [UInt8]) -> [UInt8]? {
-        let k = modulus.count
-        guard k >= message.count + 11 else { return nil }
-        var rng = SystemRandomNumberGenerator()
-        let padding = (0..<(k - 3 - message.count)).map { _ in UInt8.random(in: 1...255, using: &rng) }
-        let m = BigUInt(Data([0x00, 0x02] + padding + [0x00] + message))
-        let n = BigUInt(Data(modulus))
-        guard m < n else { return nil }
-        let c = m.power(BigUInt(Data(exponent)), modulus: n).serialize()
-        return [UInt8](repeating: 0, count: k - c.count) + [UInt8](c)
+    /// RSAES-PKCS1-v1_5 encryption (RFC 8017 §7.2.1) with the certificate's RSA key, by
+    /// swift-crypto. The subjectPublicKey of an rsaEncryption key is the PKCS#1 RSAPublicKey DER
+    /// (RFC 8017 App. A.1.1); the `unsafe` initialiser takes the 1024-bit keys legacy servers have.
+    static func rsaEncrypt(_ message: [UInt8], certificate der: [UInt8]) -> [UInt8]? {
+        guard let decoded = try? DecodedCertificate(der: der), decoded.rsaPublicKey != nil,
+              let key = try? _RSA.Encryption.PublicKey(unsafeDERRepresentation: Array(decoded.publicKey)) else { return nil }
+        return (try? key.encrypt(message, padding: ._WEAK_AND_INSECURE_PKCS_V1_5)).map { Array($0) }
     }
 }

@@ -17,23 +17,26 @@ extension ProbeSession {
         var clientRenegotiation: Finding
     }
 
-    /// The TLS 1.2 suites our handshake client can use with this server, or why it cannot run.
-    private func handshakeSuites(_ protocols: [ProtocolResult]) -> (suites: [CipherSuite], skip: CheckStatus?, renegotiation: CheckStatus?) {
+    /// The version and suites our TLS 1.0–1.2 client uses for resumption and renegotiation: the
+    /// highest version below TLS 1.3 with accepted suites it speaks (`ownClientPlan`, as the HTTP
+    /// check), ECDHE with AES-GCM first (cheapest); or why it cannot run.
+    private func handshakePlan(_ protocols: [ProtocolResult])
+        -> (version: ProtocolVersion, suites: [CipherSuite], skip: CheckStatus?, renegotiation: CheckStatus?)
+    {
         let supported = protocols.supportedVersions
-        guard supported.contains(.tls12) else {
+        guard supported.contains(where: { $0 >= .sslv3 && $0 <= .tls12 }) else {
             if supported == [.tls13] {
-                return ([], .notApplicable("no version below TLS 1.3 is offered (TLS 1.3 resumption: see tls13)"),
+                return (.tls12, [], .notApplicable("no version below TLS 1.3 is offered (TLS 1.3 resumption: see tls13)"),
                         .notApplicable("TLS 1.3 has no renegotiation and no version below it is offered"))
             }
-            if supported.isEmpty { return ([], .notApplicable("no protocol version is offered"), nil) }
-            return ([], .notRun("TLS 1.2 is not offered; our TLS 1.2 client does not speak older versions"), nil)
+            if supported.isEmpty { return (.tls12, [], .notApplicable("no protocol version is offered"), nil) }
+            return (.tls12, [], .notRun("only SSL 2.0 is offered, which our client does not speak"), nil)
         }
-        let suites = protocols.acceptedSuites(.tls12).filter { s in TLS12SuiteParameters.modern.contains { $0.suite == s } }
-        guard !suites.isEmpty else {
-            return ([], .notRun("TLS 1.2 is offered without ECDHE with AES-GCM (0xC02B, 0xC02C, 0xC02F, 0xC030), "
-                + "the only suites our handshake client speaks"), nil)
+        guard let plan = Self.ownClientPlan(protocols) else {
+            return (.tls12, [], .notRun("no accepted suite below TLS 1.3 is one our client speaks (ECDHE, DHE or RSA with AES-GCM or AES-CBC, TLS 1.0–1.2)"), nil)
         }
-        return (suites, nil, nil)
+        let modern = plan.suites.filter { s in TLS12SuiteParameters.modern.contains { $0.suite == s } }
+        return (plan.version, modern + plan.suites.filter { !modern.contains($0) }, nil, nil)
     }
 
     /// Client-initiated renegotiation: a full TLS 1.2 handshake, then an encrypted ClientHello.
@@ -44,20 +47,21 @@ extension ProbeSession {
     /// second. Last, nothing waits for it: we close on the answer.
     func clientRenegotiation(_ protocols: [ProtocolResult]) async -> Finding {
         var renegotiation = Finding(.clientRenegotiation)
-        let (suites, skip, reneg) = handshakeSuites(protocols)
+        let (version, suites, skip, reneg) = handshakePlan(protocols)
         if let skip {
             renegotiation.check = reneg ?? skip
             return renegotiation
         }
         var config = TLS12ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
+        config.version = version
         config.requestTicket = false
         config.renegotiate = true
         let result = await handshake12(config)
         guard result.established || result.renegotiation != nil else {
-            renegotiation.check = .error("our full TLS 1.2 handshake failed: \(result.error?.detail ?? "no result")")
+            renegotiation.check = .error("our full \(version.displayName) handshake failed: \(result.error?.detail ?? "no result")")
             return renegotiation
         }
-        return renegotiationFinding(result, renegotiation)
+        return renegotiationFinding(result, renegotiation, version: version)
     }
 
     /// One connection of one of our clients under both caps; one retry when it could not connect.
@@ -88,7 +92,7 @@ extension ProbeSession {
             renegotiation.check = reneg ?? status
             return TLS12Checks(resumption: status, clientRenegotiation: renegotiation)
         }
-        let (suites, skip, reneg) = handshakeSuites(protocols)
+        let (version, suites, skip, reneg) = handshakePlan(protocols)
         if let skip { return skipped(skip, renegotiation: reneg) }
         renegotiation.check = .notRun("runs last, on its own connection")
 
@@ -96,6 +100,7 @@ extension ProbeSession {
         // it issues a ticket, so session IDs are asked for without session_ticket, and tickets on a
         // second connection.
         var config = TLS12ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
+        config.version = version
         config.requestTicket = false
         let plain = config
         var ticketing = plain
@@ -104,7 +109,7 @@ extension ProbeSession {
         async let ticketingResult = handshake12(ticketing)
         let (first, second) = await (plainResult, ticketingResult)
         guard first.established || second.established else {
-            let why = "our full TLS 1.2 handshake failed: \(first.error?.detail ?? second.error?.detail ?? "no result")"
+            let why = "our full \(version.displayName) handshake failed: \(first.error?.detail ?? second.error?.detail ?? "no result")"
             return skipped(.error(why))
         }
 
@@ -149,11 +154,11 @@ extension ProbeSession {
 
     /// What the encrypted ClientHello after the `reneg` handshake drew: client-initiated
     /// renegotiation seen or not, with the evidence.
-    private func renegotiationFinding(_ reneg: TLS12HandshakeResult, _ finding: Finding) -> Finding {
+    private func renegotiationFinding(_ reneg: TLS12HandshakeResult, _ finding: Finding, version: ProtocolVersion) -> Finding {
         var renegotiation = finding
         let legacy = reneg.secureRenegotiation ? ""
             : " The server does not support secure renegotiation (RFC 5746; see secure_renegotiation), so the hello was a legacy one."
-        let hello = "after a full TLS 1.2 handshake, an encrypted ClientHello"
+        let hello = "after a full \(version.displayName) handshake, an encrypted ClientHello"
             + (reneg.secureRenegotiation ? " (renegotiation_info carrying our verify_data)" : "")
         switch reneg.renegotiation {
         case .serverHello?:

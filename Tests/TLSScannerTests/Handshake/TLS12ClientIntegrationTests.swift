@@ -102,15 +102,53 @@ struct TLS12ClientIntegrationTests {
         }
     }
 
+    func only(_ v: ProtocolVersion, _ suites: [CipherSuite]) -> [ProtocolResult] {
+        [ProtocolResult(version: v, check: .completed, supported: true, cipherSuites: suites.map(SuiteResult.init))]
+    }
+
+    /// Resumption and renegotiation on servers without TLS 1.2 ECDHE-GCM (they were "not run"):
+    /// our client on TLS 1.0 with CBC, and on TLS 1.2 with DHE only; checked against what the
+    /// server is told to do.
+    @Test func resumptionAndRenegotiationOnTLS10AndDHEOnly() async throws {
+        let tls10 = ["-tls1", "-cipher", "AES128-SHA:ECDHE-RSA-AES256-SHA:@SECLEVEL=0", "-no_ticket", "-client_renegotiation"]
+        try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: tls10) { server in
+            let s = try session(server.port)
+            let protocols = only(.tls10, [CipherSuite(0x002F), CipherSuite(0xC014)])
+            let r = await s.tls12Checks(protocols)
+            #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
+            #expect(r.sessionIDResumption == true)
+            #expect(r.ticketResumption == false)
+            let reneg = await s.clientRenegotiation(protocols)
+            #expect(reneg.seen == true, "\(reneg.evidence ?? reneg.check.reason ?? "")")
+            #expect(reneg.evidence?.hasPrefix("after a full TLS 1.0 handshake") == true, "\(reneg.evidence ?? "")")
+        }
+        let dh = try TestPKI.shared.get().directory.appendingPathComponent("ffdhe2048-reneg.pem").path
+        let gen = try TestProcess.run(TestTools.opensslPath, ["genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "group:ffdhe2048", "-out", dh], timeout: 30)
+        #expect(gen.succeeded, "\(gen.stderr)")
+        let dhe = ["-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256", "-dhparam", dh]
+        try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: dhe) { server in
+            let s = try session(server.port)
+            let protocols = only(.tls12, [CipherSuite(0x009E)])
+            let r = await s.tls12Checks(protocols)
+            #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
+            #expect(r.sessionIDResumption == true)
+            #expect(r.ticketResumption == true)
+            let reneg = await s.clientRenegotiation(protocols)
+            #expect(reneg.check == .completed, "\(reneg.check.reason ?? "")")
+            #expect(reneg.seen == false, "\(reneg.evidence ?? "")")
+        }
+    }
+
     @Test func noUsableSuiteIsNotRunWithoutConnecting() async throws {
         let s = try session(try closedPort())
-        let r = await s.tls12Checks(tls12([CipherSuite(0x002F)]))
+        // 3DES: a suite our client does not speak.
+        let r = await s.tls12Checks(tls12([CipherSuite(0x000A)]))
         #expect(r.resumption.status == .notRun)
         #expect(r.clientRenegotiation.check.status == .notRun)
-        #expect(r.resumption.reason?.contains("AES-GCM") == true)
-        let reneg = await s.clientRenegotiation(tls12([CipherSuite(0x002F)]))
+        #expect(r.resumption.reason?.contains("our client speaks") == true, "\(r.resumption.reason ?? "")")
+        let reneg = await s.clientRenegotiation(tls12([CipherSuite(0x000A)]))
         #expect(reneg.check.status == .notRun)
-        #expect(reneg.check.reason?.contains("AES-GCM") == true)
+        #expect(reneg.check.reason?.contains("our client speaks") == true)
         let only13 = await s.tls12Checks([ProtocolResult(version: .tls13, check: .completed, supported: true)])
         #expect(only13.clientRenegotiation.check.status == .notApplicable)
         #expect(only13.resumption.status == .notApplicable)

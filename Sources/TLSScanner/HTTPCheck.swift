@@ -31,37 +31,56 @@ extension ProbeSession {
         }
         return nil
     }
+}
 
-    /// After the enumeration: swift-nio-ssl where it can connect, otherwise (or when its handshake
-    /// fails) our own client on a version and suites the enumeration found. `boringSSLFailed`: the
-    /// early check's swift-nio-ssl handshake already failed, so it is not tried again.
-    func scanHTTP(enabled: Bool, protocols: [ProtocolResult], boringSSLFailed: Bool = false) async -> HTTPResult {
+/// One connection: swift-nio-ssl first where it can reach the server, else our own client.
+struct HTTPCheck: ScanCheck {
+    static let step = ScanStep.http
+
+    /// Before the enumeration (the connectivity probe negotiated TLS 1.3, or TLS 1.2 with a suite
+    /// swift-nio-ssl offers), or after it with what it found.
+    enum When: Sendable {
+        case early
+        /// `boringSSLFailed`: the early check's swift-nio-ssl handshake already failed, so it is not tried again.
+        case afterEnumeration([ProtocolResult], boringSSLFailed: Bool)
+    }
+
+    var enabled: Bool
+    var when: When
+
+    /// nil only early, when swift-nio-ssl's handshake failed (the caller then runs the check
+    /// again after the enumeration).
+    func run(_ probes: ProbeSession) async -> HTTPResult? {
         guard enabled else { return HTTPResult(check: .notRun("disabled by --no-http")) }
+        switch when {
+        case .early:
+            if case .answered(let result) = await httpOverBoringSSL(probes) { return result }
+            return nil
+        case .afterEnumeration(let protocols, let boringSSLFailed):
+            return await afterEnumeration(probes, protocols, boringSSLFailed: boringSSLFailed)
+        }
+    }
+
+    /// swift-nio-ssl where it can connect, otherwise (or when its handshake fails) our own client
+    /// on a version and suites the enumeration found.
+    private func afterEnumeration(_ probes: ProbeSession, _ protocols: [ProtocolResult], boringSSLFailed: Bool) async -> HTTPResult {
         let supported = protocols.supportedVersions
         guard !supported.isEmpty else { return HTTPResult(check: .notApplicable("no protocol version is offered")) }
         var failure: String? = boringSSLFailed ? Self.boringSSLHandshakeFailed : nil
-        if !boringSSLFailed, Self.boringSSLCanConnect(protocols) {
-            switch await httpOverBoringSSL() {
+        if !boringSSLFailed, ProbeSession.boringSSLCanConnect(protocols) {
+            switch await httpOverBoringSSL(probes) {
             case .answered(let result): return result
             case .handshakeFailed(let why): failure = why
             }
         }
-        guard let plan = Self.ownClientPlan(protocols) else {
+        guard let plan = ProbeSession.ownClientPlan(protocols) else {
             if let failure { return HTTPResult(check: .error(failure)) }
             let versions = supported.filter { $0 >= .tls10 && $0 <= .tls12 }
             return HTTPResult(check: .error(versions.isEmpty
                 ? "the server offers only \(supported.map(\.displayName).joined(separator: ", ")), which our HTTPS clients do not speak"
                 : "none of the suites the server accepts is one our HTTPS clients speak (AES-GCM or AES-CBC with ECDHE, DHE or RSA)"))
         }
-        return await httpOverOwnClient(plan.version, suites: plan.suites)
-    }
-
-    /// Before the enumeration, when the connectivity probe negotiated TLS 1.2 or 1.3 with a suite
-    /// swift-nio-ssl offers: nil when its handshake failed (the caller then runs `scanHTTP(enabled:protocols:)`).
-    func scanHTTPEarly(enabled: Bool) async -> HTTPResult? {
-        guard enabled else { return HTTPResult(check: .notRun("disabled by --no-http")) }
-        if case .answered(let result) = await httpOverBoringSSL() { return result }
-        return nil
+        return await httpOverOwnClient(probes, plan.version, suites: plan.suites)
     }
 
     enum HTTPAttempt: Sendable {
@@ -72,14 +91,15 @@ extension ProbeSession {
 
     static let boringSSLHandshakeFailed = "our TLS 1.2/1.3 HTTPS client could not complete a handshake with the server"
 
-    var httpRequest: String {
+    func httpRequest(_ target: ScanTarget) -> String {
         let host = target.sni ?? target.host
         let hostHeader = target.port == 443 ? host : "\(host.contains(":") ? "[\(host)]" : host):\(target.port)"
         return "GET / HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: tlsguard/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     }
 
-    private func httpOverBoringSSL() async -> HTTPAttempt {
-        let r = await runFullHandshake(sni: target.sni, minimum: .tlsv12, alpn: ["http/1.1"], httpRequest: httpRequest)
+    private func httpOverBoringSSL(_ probes: ProbeSession) async -> HTTPAttempt {
+        let r = await probes.runFullHandshake(
+            sni: probes.target.sni, minimum: .tlsv12, alpn: ["http/1.1"], httpRequest: httpRequest(probes.target))
         if r.httpHead == nil, r.error != nil {
             // swift-nio-ssl's errors carry BoringSSL's reason codes and build paths: not for a report.
             guard r.version != nil else { return .handshakeFailed(Self.boringSSLHandshakeFailed) }
@@ -88,12 +108,12 @@ extension ProbeSession {
         return .answered(Self.httpResult(head: r.httpHead))
     }
 
-    private func httpOverOwnClient(_ version: ProtocolVersion, suites: [CipherSuite]) async -> HTTPResult {
-        var config = TLS12ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
+    private func httpOverOwnClient(_ probes: ProbeSession, _ version: ProtocolVersion, suites: [CipherSuite]) async -> HTTPResult {
+        var config = TLS12ClientStateMachine.Configuration(serverName: probes.target.sni, cipherSuites: suites)
         config.version = version
         config.requestTicket = false
-        config.httpRequest = httpRequest
-        let r = await handshake12(config)
+        config.httpRequest = httpRequest(probes.target)
+        let r = await probes.handshake12(config)
         if !r.established {
             return HTTPResult(check: .error("our \(version.displayName) handshake for the HTTP request failed: \(safeLine(r.error?.detail ?? "no result"))"))
         }

@@ -148,12 +148,12 @@ public struct Scanner: Sendable {
         let httpEarly = negotiated.map {
             $0.version == .tls13 || ($0.version == .tls12 && $0.cipherSuite.suite.map(ProbeSession.boringSSLTLS12Suites.contains) == true)
         } ?? false
-        async let earlyHTTP: HTTPResult? = httpEarly ? session.during(.http) { await session.scanHTTPEarly(enabled: self.options.http) } : nil
+        async let earlyHTTP: HTTPResult?? = httpEarly ? session.run(HTTPCheck(enabled: options.http, when: .early)) : nil
 
         let versions = options.versions
         report.protocols = await withTaskGroup(of: ProtocolResult.self) { group in
             for v in versions {
-                group.addTask { await session.during(.versions) { await session.scanVersionAndGroups(v) } }
+                group.addTask { await session.run(ProtocolVersionCheck(version: v)) }
             }
             var results: [ProtocolResult] = []
             for await r in group { results.append(r) }
@@ -164,7 +164,7 @@ public struct Scanner: Sendable {
         if let reason = Self.everyVersionErred(report.protocols) {
             report.status = .error("\(target): could not be scanned: every protocol probe failed (\(reason))")
             report.anomalies = await session.anomalies.values
-            report.http = await earlyHTTP
+            report.http = await earlyHTTP ?? nil
             return
         }
 
@@ -175,31 +175,27 @@ public struct Scanner: Sendable {
         let found = report.protocols
         async let grouped: [ProtocolResult] = session.withGroups(found)
         async let probedWeaknesses = session.scanWeaknesses(found)
-        async let collectedChains = session.during(.certificates) { await session.collectChains(found) }
+        async let collectedChains = session.run(ChainCollectionCheck(protocols: found))
         async let lateHTTP: HTTPResult? =
-            httpEarly ? nil : session.during(.http) { await session.scanHTTP(enabled: self.options.http, protocols: found) }
+            httpEarly ? nil : session.run(HTTPCheck(enabled: options.http, when: .afterEnumeration(found, boringSSLFailed: false)))
         let (protocols, weaknesses, chains) = await (grouped, probedWeaknesses, collectedChains)
         report.protocols = protocols
         report.features = weaknesses.features
         report.weaknesses = weaknesses.findings
-        report.certificates = await session.during(.certificates) {
-            await session.scanCertificates(protocols, defaultChain: weaknesses.chain, tls13Chain: weaknesses.tls13Chain,
-                                           collected: chains, caRoots: self.options.extraRoots)
-        }
+        report.certificates = await session.scanCertificates(protocols, defaultChain: weaknesses.chain, tls13Chain: weaknesses.tls13Chain,
+                                                             collected: chains, caRoots: options.extraRoots)
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
         let (early, late) = await (earlyHTTP, lateHTTP)
-        if let http = early ?? late {
+        if let http = (early ?? nil) ?? (late ?? nil) {
             report.http = http
         } else {
             // The early swift-nio-ssl handshake failed: our own client, on what the enumeration found.
-            report.http = await session.during(.http) {
-                await session.scanHTTP(enabled: self.options.http, protocols: protocols, boringSSLFailed: true)
-            }
+            report.http = await session.run(HTTPCheck(enabled: options.http, when: .afterEnumeration(protocols, boringSSLFailed: true)))
         }
-        // Last, when nothing else needs the server (see ProbeSession.clientRenegotiation).
+        // Last, when nothing else needs the server (see ClientRenegotiationCheck).
         if let i = report.weaknesses.firstIndex(where: { $0.id == .clientRenegotiation }),
            report.weaknesses[i].check.status == .notRun {
-            report.weaknesses[i] = await session.during(.clientRenegotiation) { await session.clientRenegotiation(protocols) }
+            report.weaknesses[i] = await session.run(ClientRenegotiationCheck(protocols: protocols))
         }
         report.anomalies = await session.anomalies.values
         Self.markNotEvaluated(&report)

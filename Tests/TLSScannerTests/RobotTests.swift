@@ -60,8 +60,8 @@ struct RobotTests {
     func blocks() throws {
         // With e = 1 and a modulus of all 0xFF the "ciphertext" is the block itself.
         let modulus = [UInt8](repeating: 0xFF, count: 256)
-        func block(_ v: ProbeSession.RobotVariant) throws -> [UInt8] {
-            try #require(ProbeSession.robotCiphertext(v, modulus: modulus, exponent: [1], version: .tls12))
+        func block(_ v: RobotCheck.RobotVariant) throws -> [UInt8] {
+            try #require(RobotCheck.robotCiphertext(v, modulus: modulus, exponent: [1], version: .tls12))
         }
         let correct = try block(.correct)
         #expect(correct.count == 256)

@@ -66,13 +66,13 @@ struct TLS12ClientIntegrationTests {
     @Test func defaultServerResumesByIDAndTicketAndRefusesRenegotiation() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-tls1_2"]) { server in
             let s = try session(server.port)
-            let r = await s.tls12Checks(tls12())
+            let r = await s.run(TLS12ResumptionCheck(protocols: tls12()))
             #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
             #expect(r.sessionIDResumption == true)
             #expect(r.ticketResumption == true)
             // Renegotiation is left for the end of the scan, on a connection of its own.
             #expect(r.clientRenegotiation.check.status == .notRun)
-            let reneg = await s.clientRenegotiation(tls12())
+            let reneg = await s.run(ClientRenegotiationCheck(protocols: tls12()))
             #expect(reneg.check == .completed, "\(reneg.check.reason ?? "")")
             #expect(reneg.seen == false, "\(reneg.evidence ?? "")")
             #expect(reneg.evidence?.contains("no_renegotiation") == true, "\(reneg.evidence ?? "")")
@@ -81,7 +81,7 @@ struct TLS12ClientIntegrationTests {
 
     @Test func noCacheNoTicket() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-tls1_2", "-no_cache", "-no_ticket"]) { server in
-            let r = await (try session(server.port)).tls12Checks(tls12())
+            let r = await (try session(server.port)).run(TLS12ResumptionCheck(protocols: tls12()))
             #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
             #expect(r.sessionIDResumption == false)
             #expect(r.ticketResumption == false)
@@ -92,11 +92,11 @@ struct TLS12ClientIntegrationTests {
         let args = ["-tls1_2", "-no_ticket", "-client_renegotiation"]
         try await withOpenSSLServer(certificate: try TestCertificate.ecdsa(), arguments: args) { server in
             let s = try session(server.port)
-            let r = await s.tls12Checks(tls12())
+            let r = await s.run(TLS12ResumptionCheck(protocols: tls12()))
             #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
             #expect(r.sessionIDResumption == true)
             #expect(r.ticketResumption == false)
-            let reneg = await s.clientRenegotiation(tls12())
+            let reneg = await s.run(ClientRenegotiationCheck(protocols: tls12()))
             #expect(reneg.seen == true, "\(reneg.evidence ?? reneg.check.reason ?? "")")
             #expect(reneg.evidence?.contains("ServerHello") == true)
         }
@@ -114,11 +114,11 @@ struct TLS12ClientIntegrationTests {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: tls10) { server in
             let s = try session(server.port)
             let protocols = only(.tls10, [CipherSuite(0x002F), CipherSuite(0xC014)])
-            let r = await s.tls12Checks(protocols)
+            let r = await s.run(TLS12ResumptionCheck(protocols: protocols))
             #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
             #expect(r.sessionIDResumption == true)
             #expect(r.ticketResumption == false)
-            let reneg = await s.clientRenegotiation(protocols)
+            let reneg = await s.run(ClientRenegotiationCheck(protocols: protocols))
             #expect(reneg.seen == true, "\(reneg.evidence ?? reneg.check.reason ?? "")")
             #expect(reneg.evidence?.hasPrefix("after a full TLS 1.0 handshake") == true, "\(reneg.evidence ?? "")")
         }
@@ -129,11 +129,11 @@ struct TLS12ClientIntegrationTests {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: dhe) { server in
             let s = try session(server.port)
             let protocols = only(.tls12, [CipherSuite(0x009E)])
-            let r = await s.tls12Checks(protocols)
+            let r = await s.run(TLS12ResumptionCheck(protocols: protocols))
             #expect(r.resumption == .completed, "\(r.resumption.reason ?? "")")
             #expect(r.sessionIDResumption == true)
             #expect(r.ticketResumption == true)
-            let reneg = await s.clientRenegotiation(protocols)
+            let reneg = await s.run(ClientRenegotiationCheck(protocols: protocols))
             #expect(reneg.check == .completed, "\(reneg.check.reason ?? "")")
             #expect(reneg.seen == false, "\(reneg.evidence ?? "")")
         }
@@ -142,14 +142,14 @@ struct TLS12ClientIntegrationTests {
     @Test func noUsableSuiteIsNotRunWithoutConnecting() async throws {
         let s = try session(try closedPort())
         // 3DES: a suite our client does not speak.
-        let r = await s.tls12Checks(tls12([CipherSuite(0x000A)]))
+        let r = await s.run(TLS12ResumptionCheck(protocols: tls12([CipherSuite(0x000A)])))
         #expect(r.resumption.status == .notRun)
         #expect(r.clientRenegotiation.check.status == .notRun)
         #expect(r.resumption.reason?.contains("our client speaks") == true, "\(r.resumption.reason ?? "")")
-        let reneg = await s.clientRenegotiation(tls12([CipherSuite(0x000A)]))
+        let reneg = await s.run(ClientRenegotiationCheck(protocols: tls12([CipherSuite(0x000A)])))
         #expect(reneg.check.status == .notRun)
         #expect(reneg.check.reason?.contains("our client speaks") == true)
-        let only13 = await s.tls12Checks([ProtocolResult(version: .tls13, check: .completed, supported: true)])
+        let only13 = await s.run(TLS12ResumptionCheck(protocols: [ProtocolResult(version: .tls13, check: .completed, supported: true)]))
         #expect(only13.clientRenegotiation.check.status == .notApplicable)
         #expect(only13.resumption.status == .notApplicable)
         #expect(s.probeCount == 0)

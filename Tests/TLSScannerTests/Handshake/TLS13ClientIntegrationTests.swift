@@ -67,7 +67,7 @@ struct TLS13ClientIntegrationTests {
 
     @Test func zeroRTTAccepted() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.ecdsa(), arguments: ["-tls1_3", "-early_data"]) { server in
-            let c = await (try session(server.port)).tls13Checks(tls13())
+            let c = await (try session(server.port)).run(TLS13FeaturesCheck(protocols: tls13()))
             let f = try #require(c.features)
             #expect(f.check == .completed && f.resumption == .completed, "\(f.resumption.reason ?? "")")
             #expect(f.ticketsIssued == 2)
@@ -87,7 +87,7 @@ struct TLS13ClientIntegrationTests {
     @Test func zeroRTTAdvertisedButRejected() async throws {
         let args = ["-tls1_3", "-max_early_data", "1024"]
         try await withOpenSSLServer(certificate: try TestCertificate.ecdsa(), arguments: args) { server in
-            let c = await (try session(server.port)).tls13Checks(tls13())
+            let c = await (try session(server.port)).run(TLS13FeaturesCheck(protocols: tls13()))
             let f = try #require(c.features)
             #expect(f.maxEarlyDataSize == 1024)
             #expect(f.resumed == true, "\(f.evidence ?? f.resumption.reason ?? "")")
@@ -98,7 +98,7 @@ struct TLS13ClientIntegrationTests {
 
     @Test func ticketsWithoutEarlyDataResume() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-tls1_3"]) { server in
-            let c = await (try session(server.port)).tls13Checks(tls13())
+            let c = await (try session(server.port)).run(TLS13FeaturesCheck(protocols: tls13()))
             let f = try #require(c.features)
             #expect(f.ticketsIssued == 2)
             #expect(f.ticketLifetime == 7200)
@@ -111,7 +111,7 @@ struct TLS13ClientIntegrationTests {
 
     @Test func noTicketsNoResumption() async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-tls1_3", "-num_tickets", "0"]) { server in
-            let c = await (try session(server.port)).tls13Checks(tls13())
+            let c = await (try session(server.port)).run(TLS13FeaturesCheck(protocols: tls13()))
             let f = try #require(c.features)
             #expect(f.check == .completed)
             #expect(f.ticketsIssued == 0)
@@ -124,7 +124,7 @@ struct TLS13ClientIntegrationTests {
     @Test(arguments: [(["-no_ticket"], true), (["-no_ticket", "-no_cache"], false)])
     func statefulTicketsNeedTheCache(_ flags: [String], _ resumes: Bool) async throws {
         try await withOpenSSLServer(certificate: try TestCertificate.rsa(), arguments: ["-tls1_3"] + flags) { server in
-            let c = await (try session(server.port)).tls13Checks(tls13())
+            let c = await (try session(server.port)).run(TLS13FeaturesCheck(protocols: tls13()))
             let f = try #require(c.features)
             #expect(f.ticketsIssued == 2)
             #expect(f.resumption == .completed, "\(f.resumption.reason ?? "")")

@@ -22,8 +22,12 @@ import TLSWire
 /// A patched server answers all five the same way (RFC 5246 §7.4.7.1: carry on with a random
 /// premaster secret and fail at Finished). Different answers (another alert, a close instead of an
 /// alert, a timeout) are an oracle. The five are sent twice; answers that differ between the
-/// rounds make the result inconclusive rather than vulnerable.
-extension ProbeSession {
+/// rounds make the result inconclusive rather than vulnerable. Ten connections, with `--robot` only.
+struct RobotCheck: ScanCheck {
+    static let step = ScanStep.robot
+    var protocols: [ProtocolResult]
+    var enabled: Bool
+
     enum RobotVariant: Int, CaseIterable, Sendable {
         case correct, wrongFirstBytes, zeroInWrongPlace, noZeroSeparator, wrongVersion
 
@@ -38,7 +42,7 @@ extension ProbeSession {
         }
     }
 
-    func robot(_ protocols: [ProtocolResult], enabled: Bool) async -> Finding {
+    func run(_ probes: ProbeSession) async -> Finding {
         var f = Finding(.robot)
         guard enabled else {
             f.check = .notRun("off by default: it sends ten RSA handshakes with crafted padding (--robot)")
@@ -55,7 +59,7 @@ extension ProbeSession {
             f.evidence = "the server accepts no RSA key-exchange suite, so it has no RSA decryption to leak"
             return f
         }
-        let listen = min(scanner.options.readTimeout, .seconds(3))
+        let listen = min(probes.options.readTimeout, .seconds(3))
         var rounds: [[String]] = []
         for _ in 0..<2 {
             let answers = await withTaskGroup(of: (Int, String).self) { group in
@@ -64,8 +68,8 @@ extension ProbeSession {
                         let followUp = FollowUp(listenFor: listen) { flight in
                             Self.robotClientFlight(variant, flight: flight, version: version)
                         }
-                        let c = await self.converse(self.hello(version, suites: suites), stopAt: .serverHelloDone, followUp: followUp)
-                        return (variant.rawValue, self.describeRobotAnswer(c))
+                        let c = await probes.converse(probes.hello(version, suites: suites), stopAt: .serverHelloDone, followUp: followUp)
+                        return (variant.rawValue, Self.describeRobotAnswer(c, probes))
                     }
                 }
                 var out = [String](repeating: "", count: RobotVariant.allCases.count)
@@ -97,9 +101,9 @@ extension ProbeSession {
     }
 
     /// One answer, in words; a leading `!` marks a handshake that never reached ServerHelloDone.
-    private func describeRobotAnswer(_ c: Conversation) -> String {
+    private static func describeRobotAnswer(_ c: Conversation, _ probes: ProbeSession) -> String {
         guard let flight = c.outcome.flight, flight.serverHelloDone, let reply = c.reply else {
-            return "!" + describe(c.outcome)
+            return "!" + probes.describe(c.outcome)
         }
         var parts: [String] = []
         if let alert = reply.alerts.first { parts.append("alert \(alert.alertDescription.name)") }

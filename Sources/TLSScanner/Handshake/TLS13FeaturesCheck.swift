@@ -6,8 +6,11 @@ import TLSWire
 /// certificate chain as a TLS 1.3 client sees them, session tickets, resumption, and 0-RTT.
 /// Two connections: one full handshake that waits for its NewSessionTickets, then one resumption
 /// with a ticket, carrying a harmless request as early data when the ticket allows 0-RTT.
-extension ProbeSession {
-    struct TLS13Checks: Sendable {
+struct TLS13FeaturesCheck: ScanCheck {
+    static let step = ScanStep.tls13Client
+    var protocols: [ProtocolResult]
+
+    struct Observation: Sendable {
         /// nil when TLS 1.3 is not offered.
         var features: TLS13FeatureReport?
         var earlyData: CheckStatus
@@ -16,35 +19,31 @@ extension ProbeSession {
         var chain: [[UInt8]]?
     }
 
-    func handshake13(_ configuration: TLS13ClientStateMachine.Configuration) async -> TLS13HandshakeResult {
-        await runClient(TLS13ClientStateMachine(configuration))
-    }
-
     /// What the 0-RTT probe sends: nothing that changes state if replayed. The HTTP/2 connection
     /// preface alone (RFC 9113 §3.4) when h2 was negotiated, a HEAD request over HTTP/1.1 (or when
     /// the scan treats the port as HTTPS), else a bare CRLF.
-    func earlyDataPayload(alpn: String?) -> [UInt8] {
+    static func earlyDataPayload(alpn: String?, http: Bool, host: String) -> [UInt8] {
         switch alpn {
         case "h2":
             return Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
         case "http/1.1":
-            return headRequest
-        case nil where options.http:
-            return headRequest
+            return headRequest(host)
+        case nil where http:
+            return headRequest(host)
         default:
             return [0x0D, 0x0A]
         }
     }
 
-    private var headRequest: [UInt8] {
-        Array("HEAD / HTTP/1.1\r\nHost: \(target.sni ?? target.host)\r\nConnection: close\r\n\r\n".utf8)
+    private static func headRequest(_ host: String) -> [UInt8] {
+        Array("HEAD / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
     }
 
-    func tls13Checks(_ protocols: [ProtocolResult]) async -> TLS13Checks {
+    func run(_ probes: ProbeSession) async -> Observation {
         var finding = Finding(.earlyData)
-        func skipped(_ status: CheckStatus, features: TLS13FeatureReport? = nil) -> TLS13Checks {
+        func skipped(_ status: CheckStatus, features: TLS13FeatureReport? = nil) -> Observation {
             finding.check = status
-            return TLS13Checks(features: features, earlyData: status, finding: finding)
+            return Observation(features: features, earlyData: status, finding: finding)
         }
         guard protocols.supportedVersions.contains(.tls13) else {
             return skipped(.notApplicable("0-RTT exists only in TLS 1.3, which is not offered"))
@@ -57,8 +56,8 @@ extension ProbeSession {
         }
 
         // The full handshake, waiting for NewSessionTickets.
-        let config = TLS13ClientStateMachine.Configuration(serverName: target.sni, cipherSuites: suites)
-        let full = await handshake13(config)
+        let config = TLS13ClientStateMachine.Configuration(serverName: probes.target.sni, cipherSuites: suites)
+        let full = await probes.handshake13(config)
         guard full.established else {
             let why = CheckStatus.error("our TLS 1.3 handshake failed: \(full.error?.detail ?? "no result")")
             return skipped(why, features: TLS13FeatureReport(check: why, resumption: why))
@@ -77,15 +76,16 @@ extension ProbeSession {
                 : "every NewSessionTicket had ticket_lifetime 0 (RFC 8446 §4.6.1: not to be used): nothing to resume, no 0-RTT"
             finding.seen = false
             finding.evidence = f.evidence
-            return TLS13Checks(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
+            return Observation(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
         }
 
         // The resumption, with early data when the ticket allows it.
         var resume = config
         resume.resume = ticket
         resume.awaitTickets = false
-        resume.earlyData = zeroRTTTicket == nil ? nil : earlyDataPayload(alpn: ticket.alpn)
-        let r = await handshake13(resume)
+        resume.earlyData = zeroRTTTicket == nil
+            ? nil : Self.earlyDataPayload(alpn: ticket.alpn, http: probes.options.http, host: probes.target.sni ?? probes.target.host)
+        let r = await probes.handshake13(resume)
         let ticketWords = "\(full.tickets.count) ticket\(full.tickets.count == 1 ? "" : "s") (lifetime \(ticket.lifetime) s"
             + (zeroRTTTicket.map { ", max_early_data_size \($0.maxEarlyDataSize ?? 0)" } ?? ", no early_data") + ")"
         guard r.established else {
@@ -93,10 +93,10 @@ extension ProbeSession {
             f.resumption = .error(why)
             finding.check = .error(why)
             f.evidence = "a full handshake got \(ticketWords); \(why)"
-            return TLS13Checks(features: f, earlyData: .error(why), finding: finding, chain: full.certificateChain)
+            return Observation(features: f, earlyData: .error(why), finding: finding, chain: full.certificateChain)
         }
         resumed(r, ticketWords: ticketWords, zeroRTT: zeroRTTTicket != nil, &f, &finding)
-        return TLS13Checks(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
+        return Observation(features: f, earlyData: .completed, finding: finding, chain: full.certificateChain)
     }
 
     /// The features a full TLS 1.3 handshake showed: suite, group, HRR, ALPN and its tickets.
@@ -142,5 +142,11 @@ extension ProbeSession {
         } else {
             finding.evidence = f.evidence
         }
+    }
+}
+
+extension ProbeSession {
+    func handshake13(_ configuration: TLS13ClientStateMachine.Configuration) async -> TLS13HandshakeResult {
+        await runClient(TLS13ClientStateMachine(configuration))
     }
 }

@@ -199,13 +199,18 @@ public struct Scanner: Sendable {
         }
         report.anomalies = await session.anomalies.values
         Self.markNotEvaluated(&report)
-        if report.protocols.allSatisfy({ $0.supported != true }) {
-            if case .closed(let f) = first, f.bytesReceived == 0 {
-                // Not one TLS byte on any connection: whatever listens there does not speak TLS.
-                report.status = .error("\(target): closed the connection without a TLS answer to every hello (is it a TLS port?)")
-            } else if report.protocols.contains(where: { $0.check.status == .completed }) {
-                report.anomalies.append("no SSL/TLS version could be negotiated")
-            }
+        Self.noVersionNegotiated(&report, target: target, first: first)
+    }
+
+    /// A scan where no version was supported: a port that never sent a TLS byte is not a TLS
+    /// port; otherwise an anomaly says so (the versions' own results say why).
+    static func noVersionNegotiated(_ report: inout TargetReport, target: ScanTarget, first: ProbeOutcome) {
+        guard report.protocols.allSatisfy({ $0.supported != true }) else { return }
+        if case .closed(let f) = first, f.bytesReceived == 0 {
+            // Not one TLS byte on any connection: whatever listens there does not speak TLS.
+            report.status = .error("\(target): closed the connection without a TLS answer to every hello (is it a TLS port?)")
+        } else if report.protocols.contains(where: { $0.check.status == .completed }) {
+            report.anomalies.append("no SSL/TLS version could be negotiated")
         }
     }
 

@@ -20,6 +20,9 @@ final class ProbeSession: Sendable {
     /// ServerHello instead of waiting for a ServerKeyExchange again (a hostile or broken server
     /// costs one read timeout, not one per probe).
     let dhStalled = NIOLockedValueBox(false)
+    /// The downgrade sentinel (RFC 8446 §4.1.3) of the first ServerHello the enumeration got per
+    /// version below TLS 1.3 (its hellos do not offer TLS 1.3): the sentinel check reads it here.
+    let sentinels = NIOLockedValueBox([ProtocolVersion: ServerHello.DowngradeSentinel?]())
 
     init(scanner: Scanner, target: ScanTarget, address: SocketAddress) {
         self.scanner = scanner
@@ -125,6 +128,10 @@ final class ProbeSession: Sendable {
             // A lower version is how a server without v answers (RFC 8446 §4.1.3, RFC 5246 §E.1).
             guard negotiated == v else { return .refused("server answered with \(negotiated.displayName)") }
             noteDHPrime(outcome, version: v)
+            if ScanStep.current == .versions, v <= .tls12 {
+                // A hello without TLS 1.3 answered in v: what a downgrade-sentinel probe would ask.
+                sentinels.withLockedValue { if $0[v] == nil { $0[v] = .some(sh.downgradeSentinel) } }
+            }
             return .accepted(sh.cipherSuite)
         }
         if let why = failure(outcome) { return .failed(why) }

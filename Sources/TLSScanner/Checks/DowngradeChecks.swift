@@ -36,7 +36,8 @@ struct FallbackSCSVCheck: ScanCheck {
 }
 
 /// The TLS 1.3 downgrade sentinel (RFC 8446 §4.1.3): a server with TLS 1.3 ends ServerHello.random
-/// in DOWNGRD when it answers a TLS 1.2 or older hello. One connection per lower version (two at most).
+/// in DOWNGRD when it answers a TLS 1.2 or older hello. Read from the enumeration's ServerHellos
+/// (`ProbeSession.sentinels`); one connection per lower version (two at most) only when it has none.
 struct DowngradeSentinelCheck: ScanCheck {
     static let step = ScanStep.downgradeSentinel
     var supported: [ProtocolVersion]
@@ -56,13 +57,19 @@ struct DowngradeSentinelCheck: ScanCheck {
         var missing: [String] = []
         var seen: [String] = []
         for v in lower.prefix(2) {
-            let outcome = await probes.probe(probes.hello(v, suites: accepted[v] ?? []), stopAt: .serverHello)
-            guard let sh = outcome.serverHello else {
-                f.check = .error("a \(v.displayName) hello got \(probes.describe(outcome))")
-                return f
+            let sentinel: ServerHello.DowngradeSentinel?
+            if let noted = probes.sentinels.withLockedValue({ $0[v] }) {
+                sentinel = noted // the enumeration's own ServerHello for a v hello: no connection
+            } else {
+                let outcome = await probes.probe(probes.hello(v, suites: accepted[v] ?? []), stopAt: .serverHello)
+                guard let sh = outcome.serverHello else {
+                    f.check = .error("a \(v.displayName) hello got \(probes.describe(outcome))")
+                    return f
+                }
+                sentinel = sh.downgradeSentinel
             }
             let expected: ServerHello.DowngradeSentinel = v == .tls12 ? .tls12 : .tls11OrBelow
-            if sh.downgradeSentinel == expected { seen.append(v.displayName) } else { missing.append(v.displayName) }
+            if sentinel == expected { seen.append(v.displayName) } else { missing.append(v.displayName) }
         }
         f.seen = !missing.isEmpty
         f.evidence = missing.isEmpty

@@ -40,8 +40,8 @@ public struct CertificateVerdict: Encodable, Sendable, Hashable {
     static func keyVerdict(_ c: CertificateSummary) -> (Bool, String?) {
         let minimum: Int
         switch c.keyType {
-        case "RSA": minimum = 2048
-        case "ECDSA": minimum = 224
+        case .rsa: minimum = 2048
+        case .ecdsa: minimum = 224
         default: return (false, nil)
         }
         guard c.keyBits < minimum else { return (false, nil) }

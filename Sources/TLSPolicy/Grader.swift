@@ -92,8 +92,8 @@ public enum Grader {
             var kx: [(Int, String)] = []
             for chain in chains {
                 guard let leaf = chain.analysis.certificates.first else { continue }
-                if leaf.keyType == "RSA" { kx.append((rsaScore(leaf.keyBits), "\(leaf.keyBits)-bit RSA certificate key")) }
-                else if leaf.keyType == "ECDSA" || leaf.keyType == "Ed25519" { kx.append((ecScore(leaf.keyBits), "\(leaf.keyBits)-bit \(leaf.keyType) certificate key")) }
+                if leaf.keyType == .rsa { kx.append((rsaScore(leaf.keyBits), "\(leaf.keyBits)-bit RSA certificate key")) }
+                else if leaf.keyType == .ecdsa || leaf.keyType == .ed25519 { kx.append((ecScore(leaf.keyBits), "\(leaf.keyBits)-bit \(leaf.keyType) certificate key")) }
             }
             if let dh = t.protocols.compactMap(\.dhParameterBits).min() { kx.append((rsaScore(dh), "\(dh)-bit DH parameters")) }
             for p in t.protocols where p.version != .tls13 {

@@ -114,9 +114,9 @@ public enum ProfileEvaluator {
                 }
             }
             if rule.hostname == true, a.hostnameMatches == false { problems.append(a.hostnameProblem ?? "name mismatch") }
-            if let min = rule.minimumRSABits, leaf.keyType == "RSA", leaf.keyBits < min { problems.append("\(leaf.keyBits)-bit RSA key (minimum \(min))") }
-            if let min = rule.minimumECBits, leaf.keyType == "ECDSA", leaf.keyBits < min { problems.append("\(leaf.keyBits)-bit EC key (minimum \(min))") }
-            if let types = rule.keyTypes, !types.contains(leaf.keyType) { problems.append("\(leaf.keyType) key (allowed: \(types.joined(separator: ", ")))") }
+            if let min = rule.minimumRSABits, leaf.keyType == .rsa, leaf.keyBits < min { problems.append("\(leaf.keyBits)-bit RSA key (minimum \(min))") }
+            if let min = rule.minimumECBits, leaf.keyType == .ecdsa, leaf.keyBits < min { problems.append("\(leaf.keyBits)-bit EC key (minimum \(min))") }
+            if let types = rule.keyTypes, !types.contains(leaf.keyType.rawValue) { problems.append("\(leaf.keyType) key (allowed: \(types.joined(separator: ", ")))") }
             for hash in rule.forbidSignatures ?? [] {
                 for cert in a.certificates.dropLast(a.certificates.count > 1 && a.certificates.last!.selfIssued ? 1 : 0)
                 where cert.signatureAlgorithm.lowercased().contains(hash.lowercased()) {

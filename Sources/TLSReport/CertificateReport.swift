@@ -72,7 +72,7 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
     /// `notBefore` is after the analysis time.
     public var notYetValid: Bool
     /// `RSA`, `ECDSA`, `Ed25519` or `other`.
-    public var keyType: String
+    public var keyType: CertificateKeyType
     /// RSA modulus bits; EC field size (256, 384, 521); 256 for Ed25519.
     public var keyBits: Int
     /// Named curve of an EC key (`P-256`, `P-384`, `P-521`, …); nil for other keys.
@@ -113,7 +113,7 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
         daysLeft: Int,
         expired: Bool,
         notYetValid: Bool,
-        keyType: String,
+        keyType: CertificateKeyType,
         keyBits: Int,
         curve: String?,
         signatureAlgorithm: String,
@@ -153,4 +153,28 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
         self.keyUsage = keyUsage
         self.extendedKeyUsage = extendedKeyUsage
     }
+}
+
+/// A certificate's public-key algorithm as the report names it: an open set like the registries'
+/// identities, so that readers compare with `.rsa` rather than a string.
+public struct CertificateKeyType: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral,
+    CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+    public var description: String { rawValue }
+
+    /// rsaEncryption or RSASSA-PSS (RFC 8017).
+    public static let rsa: CertificateKeyType = "RSA"
+    /// id-ecPublicKey (RFC 5480).
+    public static let ecdsa: CertificateKeyType = "ECDSA"
+    /// RFC 8410.
+    public static let ed25519: CertificateKeyType = "Ed25519"
+    /// Anything else (Ed448, DSA, GOST …).
+    public static let other: CertificateKeyType = "other"
 }

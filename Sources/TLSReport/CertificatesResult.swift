@@ -5,10 +5,10 @@ public struct ServedChain: Codable, Sendable {
     /// The handshakes that got this chain, e.g. `TLSv1.2, RSA suites, SNI example.com`.
     public var servedFor: [String]
     /// The leaf's key type (`RSA`, `ECDSA`, …).
-    public var keyType: String?
+    public var keyType: CertificateKeyType?
     public var analysis: CertificateChainReport
 
-    package init(servedFor: [String], keyType: String? = nil, analysis: CertificateChainReport) {
+    package init(servedFor: [String], keyType: CertificateKeyType? = nil, analysis: CertificateChainReport) {
         self.servedFor = servedFor
         self.keyType = keyType
         self.analysis = analysis

@@ -5,7 +5,7 @@ import TLSReport
 
 @Suite("certificate and HSTS verdicts")
 struct CertificateAndHSTSVerdictTests {
-    func certificate(_ algorithm: String, selfSigned: Bool = false, isCA: Bool = false, key: String = "RSA", bits: Int = 2048)
+    func certificate(_ algorithm: String, selfSigned: Bool = false, isCA: Bool = false, key: CertificateKeyType = "RSA", bits: Int = 2048)
         -> CertificateSummary
     {
         CertificateSummary(
@@ -60,7 +60,7 @@ struct CertificateAndHSTSVerdictTests {
         ("ECDSA", 192, true), ("ECDSA", 224, false), ("ECDSA", 256, false), ("Ed25519", 256, false), ("other", 512, false),
     ])
     func keySizes(_ key: String, _ bits: Int, _ weak: Bool) {
-        let v = CertificateVerdict(certificate("sha256WithRSAEncryption", key: key, bits: bits))
+        let v = CertificateVerdict(certificate("sha256WithRSAEncryption", key: CertificateKeyType(rawValue: key), bits: bits))
         #expect(v.weakKey == weak)
         #expect((v.weakKeyReason != nil) == weak)
     }

@@ -7,7 +7,7 @@ import TLSWire
 /// Builds scan reports by hand for unit tests of the grade and profile rules.
 struct Fixture {
     var versions: [ProtocolVersion: [UInt16]] = [.tls12: [0xC02F, 0xC030], .tls13: [0x1301, 0x1302]]
-    var keyType = "RSA"
+    var keyType: CertificateKeyType = "RSA"
     var keyBits = 2048
     var signature = "sha256WithRSAEncryption"
     var trusted: Bool? = true

@@ -189,24 +189,24 @@ struct DecodedCertificate {
         }
     }
 
-    var keyInfo: (type: String, bits: Int, curve: String?) {
+    var keyInfo: (type: CertificateKeyType, bits: Int, curve: String?) {
         switch publicKeyAlgorithm {
         case Self.rsaEncryption, Self.rsassaPSS:
             let significant = rsaPublicKey?.modulus ?? []
             let bits = significant.first.map { (significant.count - 1) * 8 + (8 - $0.leadingZeroBitCount) } ?? 0
-            return ("RSA", bits, nil)
+            return (.rsa, bits, nil)
         case Self.ecPublicKey:
             if let parameter = publicKeyParameter, let curve = Self.curves[parameter] {
-                return ("ECDSA", curve.bits, curve.name)
+                return (.ecdsa, curve.bits, curve.name)
             }
             // An unnamed curve: the uncompressed point is 04 || X || Y.
-            return ("ECDSA", max(0, publicKey.count - 1) / 2 * 8, publicKeyParameter?.description)
+            return (.ecdsa, max(0, publicKey.count - 1) / 2 * 8, publicKeyParameter?.description)
         case Self.ed25519:
-            return ("Ed25519", 256, nil)
+            return (.ed25519, 256, nil)
         case Self.ed448:
-            return ("other", 448, nil)
+            return (.other, 448, nil)
         default:
-            return ("other", publicKey.count * 8, nil)
+            return (.other, publicKey.count * 8, nil)
         }
     }
 

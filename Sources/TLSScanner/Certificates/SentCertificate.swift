@@ -37,7 +37,7 @@ struct SentCertificate {
     /// CA/Browser Forum BR §6.1.5). The chain's verdict is then "not trusted", for this reason.
     var tooSmallForModernClients: String? {
         let key = decoded.keyInfo
-        guard key.type == "RSA", key.bits < 2048 else { return nil }
+        guard key.type == .rsa, key.bits < 2048 else { return nil }
         let name = position == 1 ? "the leaf" : "certificate \(position) ('\(decoded.subject)')"
         return "\(name) has a \(key.bits)-bit RSA key: modern clients refuse RSA keys under 2048 bits"
     }
@@ -55,14 +55,14 @@ struct SentCertificate {
     var unloadableReason: String {
         let name = "certificate \(position) ('\(decoded.subject)')"
         let key = decoded.keyInfo
-        if key.type == "RSA", key.bits < 2048 {
+        if key.type == .rsa, key.bits < 2048 {
             return "\(name) has a \(key.bits)-bit RSA key, which swift-certificates cannot verify (minimum 2048)"
         }
         if case .failure(let error as CertificateError) = loaded, error.code == .unsupportedSignatureAlgorithm {
             return "\(name) is signed with \(decoded.signatureAlgorithmName), which swift-certificates does not support"
         }
         if case .failure(let error as CertificateError) = loaded, error.code == .unsupportedPublicKeyAlgorithm {
-            return "\(name) has a \(key.curve ?? key.type) key, which swift-certificates does not support"
+            return "\(name) has a \(key.curve ?? key.type.rawValue) key, which swift-certificates does not support"
         }
         if case .failure(let error) = loaded {
             return "\(name) cannot be loaded by swift-certificates: \(oneLine(error))"

@@ -43,12 +43,7 @@ struct ProtocolVersionCheck: ScanCheck {
         let blocks = stride(from: 0, to: candidates.count, by: probes.options.blockSize).map {
             Array(candidates[$0..<min($0 + probes.options.blockSize, candidates.count)])
         }
-        let chains = await withTaskGroup(of: Elimination.self) { group in
-            for block in blocks { group.addTask { await self.eliminate(probes, v, block) } }
-            var out: [Elimination] = []
-            for await e in group { out.append(e) }
-            return out
-        }
+        let chains = await inOrder(blocks.map { block in { await self.eliminate(probes, v, block) } })
         var accepted = Set(chains.flatMap(\.accepted))
         var errors = chains.compactMap(\.error)
         if !accepted.isEmpty {
@@ -140,6 +135,17 @@ struct ProtocolVersionCheck: ScanCheck {
     }
 
 
+    /// Runs the eliminations side by side and returns them in the order given, not in the order
+    /// they finish: the first refusal or error reported is then the same on every run.
+    private func inOrder(_ work: [@Sendable () async -> Elimination]) async -> [Elimination] {
+        await withTaskGroup(of: (Int, Elimination).self) { group in
+            for (i, w) in work.enumerated() { group.addTask { (i, await w()) } }
+            var out = [Elimination?](repeating: nil, count: work.count)
+            for await (i, e) in group { out[i] = e }
+            return out.compactMap { $0 }
+        }
+    }
+
     struct Elimination: Sendable {
         var accepted: [CipherSuite] = []
         var refusal: String?
@@ -191,12 +197,9 @@ struct ProtocolVersionCheck: ScanCheck {
             let suites = candidates.filter { $0.info?.authentication == type && !found.contains($0) }
             return suites.isEmpty ? nil : (suites, v == .tls12 ? schemes : nil)
         }
-        let results = await withTaskGroup(of: Elimination.self) { group in
-            for (suites, schemes) in passes { group.addTask { await self.eliminate(probes, v, suites, signatureAlgorithms: schemes) } }
-            var out: [Elimination] = []
-            for await e in group { out.append(e) }
-            return out
-        }
+        let results = await inOrder(passes.map { suites, schemes in
+            { await self.eliminate(probes, v, suites, signatureAlgorithms: schemes) }
+        })
         // A refusal is the expected answer of a server without that certificate type; only a
         // failure (timeout, garbage) makes the list incomplete.
         var all = Elimination(accepted: results.flatMap(\.accepted))

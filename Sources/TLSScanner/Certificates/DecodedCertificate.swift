@@ -1,4 +1,5 @@
 import TLSReport
+import TLSWire
 import Crypto
 import Foundation
 import SwiftASN1
@@ -192,9 +193,7 @@ struct DecodedCertificate {
     var keyInfo: (type: CertificateKeyType, bits: Int, curve: String?) {
         switch publicKeyAlgorithm {
         case Self.rsaEncryption, Self.rsassaPSS:
-            let significant = rsaPublicKey?.modulus ?? []
-            let bits = significant.first.map { (significant.count - 1) * 8 + (8 - $0.leadingZeroBitCount) } ?? 0
-            return (.rsa, bits, nil)
+            return (.rsa, ServerKeyExchange.bitLength(rsaPublicKey?.modulus ?? []), nil)
         case Self.ecPublicKey:
             if let parameter = publicKeyParameter, let curve = Self.curves[parameter] {
                 return (.ecdsa, curve.bits, curve.name)

@@ -92,7 +92,7 @@ struct DHParametersCheck: ScanCheck {
             suites[p, default: []].append(suite.name)
         }
         return order.map { p in
-            let bits = ServerKeyExchange.dhe(prime: p, generator: [], publicKey: []).modulusBits ?? 0
+            let bits = ServerKeyExchange.bitLength(p)
             let name = wellKnownDHPrimes[Array(SHA256.hash(data: p)).hexString]?.name
             return DHParameters(primeBits: bits, wellKnownPrime: name, suites: suites[p] ?? [])
         }.sorted { $0.primeBits < $1.primeBits }

@@ -5,14 +5,6 @@ import NIOCore
 import TLSReport
 import TLSWire
 
-/// The server's ephemeral share from its ServerKeyExchange.
-enum TLS12ServerKeyShare: Sendable {
-    /// RFC 8422 §5.4: a named curve and the server's point.
-    case ecdhe(group: NamedGroup, point: [UInt8])
-    /// RFC 5246 §7.4.3: ServerDHParams (big-endian p, g, Ys).
-    case dhe(p: [UInt8], g: [UInt8], ys: [UInt8])
-}
-
 /// The key exchanges of our TLS 1.0–1.2 client: the server's ServerKeyExchange, our
 /// ClientKeyExchange body and the premaster secret, for ECDHE, DHE and static RSA.
 ///
@@ -23,29 +15,22 @@ extension TLS12ClientStateMachine {
     /// Smallest DH prime we compute with: below it the "key exchange" is not one worth the name.
     static let smallestDHPrimeBits = 512
 
-    func parseServerKeyExchange(_ body: ByteBuffer, _ params: TLS12SuiteParameters) throws -> TLS12ServerKeyShare {
+    /// The params by TLSWire's `ServerKeyExchange` codec, then the signature read past.
+    func parseServerKeyExchange(_ body: ByteBuffer, _ params: TLS12SuiteParameters) throws -> ServerKeyExchange {
         var b = body
         let f = "ServerKeyExchange"
-        let share: TLS12ServerKeyShare
+        let share: ServerKeyExchange
         switch params.keyExchange {
         case .ecdhe:
-            // RFC 8422 §5.4: ECParameters (curve_type 3 = named_curve, NamedCurve), ECPoint public<1..2^8-1>.
-            let curveType = try b.readStrict(UInt8.self, field: "\(f).curve_type")
-            guard curveType == 3 else {
+            share = try ServerKeyExchange(reading: &b, keyExchange: .ecdhe)
+            if case .ecdheExplicitCurve(let curveType) = share {
                 throw TLSClientError(.unsupportedParameters, "the ServerKeyExchange uses explicit curve parameters (type \(curveType))")
             }
-            let group = NamedGroup(try b.readStrict(UInt16.self, field: "\(f).namedcurve"))
-            let point = try b.readTLSVectorStrict(.one, field: "\(f).public", min: 1)
-            guard configuration.groups.contains(group) else {
+            if case .ecdhe(let group, _) = share, !configuration.groups.contains(group) {
                 throw TLSClientError(.unsupportedParameters, "the server chose the curve \(group), which we did not offer")
             }
-            share = .ecdhe(group: group, point: Array(point.readableBytesView))
         case .dhe:
-            // RFC 5246 §7.4.3: ServerDHParams: opaque dh_p<1..2^16-1>, dh_g<1..2^16-1>, dh_Ys<1..2^16-1>.
-            let p = try b.readTLSVectorStrict(.two, field: "\(f).dh_p", min: 1)
-            let g = try b.readTLSVectorStrict(.two, field: "\(f).dh_g", min: 1)
-            let ys = try b.readTLSVectorStrict(.two, field: "\(f).dh_Ys", min: 1)
-            share = .dhe(p: Array(p.readableBytesView), g: Array(g.readableBytesView), ys: Array(ys.readableBytesView))
+            share = try ServerKeyExchange(reading: &b, keyExchange: .dhe)
         case .rsa:
             throw TLSClientError(.unexpectedMessage, "a ServerKeyExchange for the RSA key-exchange suite \(params.suite.name)")
         }
@@ -91,8 +76,7 @@ extension TLS12ClientStateMachine {
     /// leading zero bytes stripped, after checking the server's values are usable.
     static func dhAgreement(p pBytes: [UInt8], g gBytes: [UInt8], ys ysBytes: [UInt8]) throws -> (publicKey: [UInt8], preMaster: [UInt8]) {
         let p = BigUInt(Data(pBytes)), g = BigUInt(Data(gBytes)), ys = BigUInt(Data(ysBytes))
-        let significant = pBytes.drop { $0 == 0 }
-        let bits = significant.first.map { (significant.count - 1) * 8 + (8 - $0.leadingZeroBitCount) } ?? 0
+        let bits = ServerKeyExchange.bitLength(pBytes)
         guard bits >= smallestDHPrimeBits, p % 2 == 1 else {
             throw TLSClientError(.unsupportedParameters, "the server's DH prime (\(bits) bits\(p % 2 == 0 ? ", even" : "")) is not a usable modulus")
         }

@@ -71,7 +71,7 @@ struct TLS12ClientStateMachine: ClientRecordLoop {
     /// The version the ServerHello chose; every record after it carries it (RFC 5246 §6.2.1).
     var version = ProtocolVersion.tls12
     var leafCertificate: [UInt8]?
-    var serverKeyExchange: TLS12ServerKeyShare?
+    var serverKeyExchange: ServerKeyExchange?
     var masterSecret: [UInt8] = []
     var readProtection: TLS12RecordCipher?
     var writeProtection: TLS12RecordCipher?

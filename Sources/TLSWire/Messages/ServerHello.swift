@@ -118,6 +118,12 @@ public enum ServerKeyExchange: Hashable, Sendable {
     /// (the signature) is left alone.
     public init(parsingBody body: ByteBuffer, keyExchange: KeyExchange) throws {
         var buf = body
+        try self.init(reading: &buf, keyExchange: keyExchange)
+    }
+
+    /// Reads the params off `buf`, leaving it at what follows them (the signature, RFC 5246
+    /// §7.4.3); `other` takes the rest of the buffer.
+    public init(reading buf: inout ByteBuffer, keyExchange: KeyExchange) throws {
         let f = "ServerKeyExchange"
         switch keyExchange {
         case .dhe, .dhePSK, .dh:
@@ -138,21 +144,23 @@ public enum ServerKeyExchange: Hashable, Sendable {
             let e = try buf.readTLSVectorStrict(.two, field: "\(f).rsa_exponent", min: 1)
             self = .rsaExport(modulus: Array(m.readableBytesView), exponent: Array(e.readableBytesView))
         default:
-            self = .other(raw: Array(buf.readableBytesView))
+            self = .other(raw: buf.readBytes(length: buf.readableBytes) ?? [])
         }
     }
 
     /// Size in bits of the DH prime or RSA_EXPORT modulus (leading zero bytes ignored).
     public var modulusBits: Int? {
-        func bits(_ b: [UInt8]) -> Int {
-            guard let i = b.firstIndex(where: { $0 != 0 }) else { return 0 }
-            return (b.count - i - 1) * 8 + (8 - b[i].leadingZeroBitCount)
-        }
         switch self {
-        case .dhe(let p, _, _): return bits(p)
-        case .rsaExport(let m, _): return bits(m)
+        case .dhe(let p, _, _): return Self.bitLength(p)
+        case .rsaExport(let m, _): return Self.bitLength(m)
         default: return nil
         }
+    }
+
+    /// The bit length of a big-endian unsigned integer (leading zero bytes and bits ignored).
+    public static func bitLength(_ b: some Collection<UInt8>) -> Int {
+        guard let i = b.firstIndex(where: { $0 != 0 }) else { return 0 }
+        return (b.distance(from: i, to: b.endIndex) - 1) * 8 + (8 - b[i].leadingZeroBitCount)
     }
 }
 

@@ -157,17 +157,9 @@ public struct CertificateSummary: Codable, Sendable, Hashable {
 
 /// A certificate's public-key algorithm as the report names it: an open set like the registries'
 /// identities, so that readers compare with `.rsa` rather than a string.
-public struct CertificateKeyType: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible {
+public struct CertificateKeyType: StringIdentifier {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
-    public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
 
     /// rsaEncryption or RSASSA-PSS (RFC 8017).
     public static let rsa: CertificateKeyType = "RSA"

@@ -2,18 +2,10 @@ import TLSWire
 
 /// The identity of a known-weakness check: an open set, like the registries (a new check is a new
 /// static member, and an id read from a profile that no check has is still a value).
-public struct FindingID: RawRepresentable, Hashable, Sendable, Codable, Comparable, ExpressibleByStringLiteral,
-    CustomStringConvertible {
+public struct FindingID: StringIdentifier, Comparable {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
-    public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
     public static func < (l: FindingID, r: FindingID) -> Bool { l.rawValue < r.rawValue }
 
     // Probed on the wire by the scanner.

@@ -170,7 +170,7 @@ extension Profile {
             for c in r.cipherSuites?.forbid ?? [] where !SuiteClass.all.contains(c) {
                 throw ProfileError(source: source, problem: "requirement '\(r.id)': unknown suite class '\(c)' (known: \(SuiteClass.all.sorted().joined(separator: ", ")))")
             }
-            for name in r.cipherSuites?.allowed ?? [] where !CipherSuiteInfo.all.contains(where: { $0.ianaName == name }) {
+            for name in r.cipherSuites?.allowed ?? [] where CipherSuiteInfo.named(iana: name) == nil {
                 throw ProfileError(source: source, problem: "requirement '\(r.id)': unknown cipher suite '\(name)' (use IANA names)")
             }
             if let rem = r.remediation, Remediation.catalogue[rem] == nil {

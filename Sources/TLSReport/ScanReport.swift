@@ -237,6 +237,14 @@ public struct ProtocolResult: Codable, Sendable {
     }
 }
 
+extension ProtocolResult {
+    /// `dhParameters`; for a report that has only the smallest prime's size (`dhParameterBits`,
+    /// as reports before schema 9 and hand-made ones do), that one prime without its suites.
+    public var dhPrimes: [DHParameters] {
+        dhParameters ?? dhParameterBits.map { [DHParameters(primeBits: $0, wellKnownPrime: dhWellKnownPrime, suites: [])] } ?? []
+    }
+}
+
 /// One finite-field DH prime a server used, read from its ServerKeyExchange (RFC 5246 §7.4.3).
 public struct DHParameters: Codable, Sendable, Hashable {
     /// Size of the prime p in bits (not a security strength).

@@ -129,7 +129,7 @@ struct WeaknessTests {
             var found: [String: Int] = [:]
             for d in p12.dhParameters ?? [] {
                 for name in d.suites {
-                    if let openssl = CipherSuiteInfo.all.first(where: { $0.ianaName == name })?.opensslName { found[openssl] = d.primeBits }
+                    if let openssl = CipherSuiteInfo.named(iana: name)?.opensslName { found[openssl] = d.primeBits }
                 }
             }
             #expect(found == truth)

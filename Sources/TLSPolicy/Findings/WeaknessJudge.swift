@@ -93,11 +93,7 @@ public enum WeaknessJudge {
     /// version and suite (DHE and DH_anon alike), naming where it is used when sizes differ.
     static func dhParameters(_ protocols: [ProtocolResult], dheAccepted: Bool) -> JudgedFinding {
         let entry = FindingCatalogue.entry(.dhParameters)
-        let primes: [(ProtocolVersion, DHParameters)] = protocols.flatMap { p -> [(ProtocolVersion, DHParameters)] in
-            if let list = p.dhParameters { return list.map { (p.version, $0) } }
-            guard let bits = p.dhParameterBits else { return [] }
-            return [(p.version, DHParameters(primeBits: bits, wellKnownPrime: p.dhWellKnownPrime, suites: []))]
-        }
+        let primes = protocols.flatMap { p in p.dhPrimes.map { (p.version, $0) } }
         guard let (worstVersion, worst) = primes.min(by: { $0.1.primeBits < $1.1.primeBits }) else {
             return dheAccepted
                 ? JudgedFinding(entry, check: .error("DHE suites are accepted but their parameters could not be read"), vulnerable: nil, evidence: nil)
@@ -110,7 +106,7 @@ public enum WeaknessJudge {
         if sizes.count > 1 {
             let with = worst.suites.isEmpty ? "" : " with \(worst.suites.joined(separator: ", "))"
             evidence = "DH primes of \(sizes.map(String.init).joined(separator: ", ")) bits: the \(bits)-bit one\(shared) in \(worstVersion.displayName)\(with)"
-        } else if worst.suites.allSatisfy({ $0.contains("_DH_anon_") }), !worst.suites.isEmpty {
+        } else if !worst.suites.isEmpty, worst.suites.allSatisfy({ CipherSuiteInfo.named(iana: $0)?.isAnonymous == true }) {
             evidence = "DH_anon uses a \(bits)-bit prime\(shared)"
         }
         var f = JudgedFinding(entry, check: .completed, vulnerable: bits < 2048, evidence: evidence)

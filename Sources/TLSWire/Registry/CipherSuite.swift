@@ -155,8 +155,13 @@ public struct CipherSuiteInfo: Sendable, Hashable, Codable {
     static let byOpenSSLName: [String: CipherSuiteInfo] = Dictionary(
         registryData.compactMap { info in info.opensslName.map { ($0, info) } }, uniquingKeysWith: { first, _ in first })
 
+    static let byIANAName: [String: CipherSuiteInfo] = Dictionary(
+        registryData.map { ($0.ianaName, $0) }, uniquingKeysWith: { first, _ in first })
+
     /// Look an entry up by its OpenSSL name (`ECDHE-RSA-AES128-GCM-SHA256`).
     public static func named(openssl name: String) -> CipherSuiteInfo? { byOpenSSLName[name] }
+    /// Look an entry up by its IANA name (`TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`), as reports write it.
+    public static func named(iana name: String) -> CipherSuiteInfo? { byIANAName[name] }
 }
 
 /// RFC 8701 §2: GREASE values are 0x?A?A with both bytes equal.

@@ -312,7 +312,7 @@ struct TextRenderer: TextLayout {
 
     /// "DH parameters: 2048 bits (RFC 7919 ffdhe2048)"; with the suites of each size when they differ.
     func dhLine(_ p: ProtocolResult) -> String? {
-        let primes = p.dhParameters ?? p.dhParameterBits.map { [DHParameters(primeBits: $0, wellKnownPrime: p.dhWellKnownPrime, suites: [])] } ?? []
+        let primes = p.dhPrimes
         guard !primes.isEmpty else { return nil }
         let parts = primes.map { d in
             var part = "\(d.primeBits) bits" + (d.wellKnownPrime.map { " (\($0))" } ?? "")

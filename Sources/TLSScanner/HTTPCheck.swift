@@ -22,12 +22,15 @@ extension ProbeSession {
             || protocols.acceptedSuites(.tls12).contains { boringSSLTLS12Suites.contains($0) }
     }
 
-    /// The version and suites our own client uses for the HTTP check: the highest of TLS 1.2, 1.1,
-    /// 1.0 that has accepted suites we speak, with those suites in the order the scan found them.
+    /// The version and suites our own client uses (the HTTP, resumption and renegotiation checks):
+    /// the highest of TLS 1.2, 1.1, 1.0 that has accepted suites we speak, ECDHE with AES-GCM first
+    /// (the cheapest for us), the rest in the order the scan found them.
     static func ownClientPlan(_ protocols: [ProtocolResult]) -> (version: ProtocolVersion, suites: [CipherSuite])? {
         for version in [ProtocolVersion.tls12, .tls11, .tls10] {
             let suites = protocols.acceptedSuites(version).filter { TLS12SuiteParameters.forSuite($0)?.usable(in: version) == true }
-            if !suites.isEmpty { return (version, suites) }
+            guard !suites.isEmpty else { continue }
+            let modern = suites.filter { s in TLS12SuiteParameters.modern.contains { $0.suite == s } }
+            return (version, modern + suites.filter { !modern.contains($0) })
         }
         return nil
     }

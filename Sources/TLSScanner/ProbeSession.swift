@@ -4,7 +4,9 @@ import NIOCore
 import TLSReport
 import TLSWire
 
-/// The probes of one target: hellos built for it, sent under its connection cap.
+/// The probe runner of one target: hellos built for it, every connection under the global and
+/// per-host caps, counted under the current check, retried when it got nothing. The checks
+/// (`ScanCheck`) ask it for probes and handshakes.
 final class ProbeSession: Sendable {
     let scanner: Scanner
     let target: ScanTarget
@@ -46,27 +48,36 @@ final class ProbeSession: Sendable {
         let stopAt: ServerFlightParser.StopPoint =
             requested == .serverHelloOrDHParameters && dhStalled.withLockedValue({ $0 }) ? .serverHello : requested
         let bytes = hello.isSSLv2Format ? hello.sslv2Record() : hello.records(recordVersion: hello.legacyVersion <= .sslv3 ? .sslv3 : .tls10)
-        var attempt = 0
-        while true {
-            let conversation = await scanner.global.withPermit {
-                await self.perHost.withPermit {
-                    self.counter.count()
-                    return await self.scanner.transport.converse(self.address, send: bytes, stopAt: stopAt, followUp: followUp)
-                }
+        return await connection(retryIf: { conversation in
+            switch conversation.outcome {
+            case .connectFailed: return true
+            case .timedOut(let f): return f.bytesReceived == 0
+            default: return false
             }
+        }) {
+            let conversation = await self.scanner.transport.converse(self.address, send: bytes, stopAt: stopAt, followUp: followUp)
             if stopAt == .serverHelloOrDHParameters, case .timedOut(let f) = conversation.outcome,
                f.serverHello?.cipherSuite.info?.usesEphemeralFiniteFieldDH == true, f.serverKeyExchangeBody == nil {
-                dhStalled.withLockedValue { $0 = true }
+                self.dhStalled.withLockedValue { $0 = true }
             }
-            let retry: Bool
-            switch conversation.outcome {
-            case .connectFailed: retry = true
-            case .timedOut(let f): retry = f.bytesReceived == 0
-            default: retry = false
+            return conversation
+        }
+    }
+
+    /// One connection under both caps, counted under the current check (`ScanStep`), tried again
+    /// (after 100 ms, then 200 ms …, `options.retries` times) while `retryIf` says it got nothing.
+    func connection<T: Sendable>(retryIf: (T) -> Bool = { _ in false }, _ attempt: @escaping @Sendable () async -> T) async -> T {
+        var tries = 0
+        while true {
+            let result = await scanner.global.withPermit {
+                await self.perHost.withPermit {
+                    self.counter.count()
+                    return await attempt()
+                }
             }
-            if !retry || attempt >= options.retries { return conversation }
-            attempt += 1
-            try? await Task.sleep(for: .milliseconds(100 * attempt))
+            if !retryIf(result) || tries >= options.retries { return result }
+            tries += 1
+            try? await Task.sleep(for: .milliseconds(100 * tries))
         }
     }
 

@@ -148,7 +148,7 @@ public struct Scanner: Sendable {
         let httpEarly = negotiated.map {
             $0.version == .tls13 || ($0.version == .tls12 && $0.cipherSuite.suite.map(ProbeSession.boringSSLTLS12Suites.contains) == true)
         } ?? false
-        async let earlyHTTP: HTTPResult?? = httpEarly ? session.run(HTTPCheck(enabled: options.http, when: .early)) : nil
+        async let earlyHTTP: HTTPResult? = httpEarly ? session.run(HTTPCheck(enabled: options.http, when: .early)) : nil
 
         let versions = options.versions
         report.protocols = await withTaskGroup(of: ProtocolResult.self) { group in
@@ -164,7 +164,7 @@ public struct Scanner: Sendable {
         if let reason = Self.everyVersionErred(report.protocols) {
             report.status = .error("\(target): could not be scanned: every protocol probe failed (\(reason))")
             report.anomalies = await session.anomalies.values
-            report.http = await earlyHTTP ?? nil
+            report.http = await earlyHTTP
             return
         }
 
@@ -186,7 +186,7 @@ public struct Scanner: Sendable {
                                                              collected: chains, caRoots: options.extraRoots)
         report.certificates?.sctsInTLSExtension = weaknesses.sctsInTLSExtension
         let (early, late) = await (earlyHTTP, lateHTTP)
-        if let http = (early ?? nil) ?? (late ?? nil) {
+        if let http = early ?? late {
             report.http = http
         } else {
             // The early swift-nio-ssl handshake failed: our own client, on what the enumeration found.

@@ -54,11 +54,6 @@ extension ProbeSession {
     /// A swift-nio-ssl handshake under the same connection caps as a probe, and counted as one.
     func runFullHandshake(sni: String?, minimum: TLSVersion, key: FullHandshake.ServerKey = .any, alpn: [String] = [],
                           httpRequest: String? = nil) async -> FullHandshake.Result {
-        await scanner.global.withPermit {
-            await self.perHost.withPermit {
-                self.counter.count()
-                return await self.fullHandshake(sni: sni).run(minimum: minimum, key: key, alpn: alpn, httpRequest: httpRequest)
-            }
-        }
+        await connection { await self.fullHandshake(sni: sni).run(minimum: minimum, key: key, alpn: alpn, httpRequest: httpRequest) }
     }
 }

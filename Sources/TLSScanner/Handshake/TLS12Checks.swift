@@ -20,9 +20,8 @@ struct TLS12ResumptionCheck: ScanCheck {
         var clientRenegotiation: Finding
     }
 
-    /// The version and suites our TLS 1.0–1.2 client uses for resumption and renegotiation: the
-    /// highest version below TLS 1.3 with accepted suites it speaks (`ownClientPlan`, as the HTTP
-    /// check), ECDHE with AES-GCM first (cheapest); or why it cannot run.
+    /// The version and suites our TLS 1.0–1.2 client uses for resumption and renegotiation
+    /// (`ownClientPlan`, as the HTTP check), or why it cannot run.
     static func handshakePlan(_ protocols: [ProtocolResult])
         -> (version: ProtocolVersion, suites: [CipherSuite], skip: CheckStatus?, renegotiation: CheckStatus?)
     {
@@ -38,8 +37,7 @@ struct TLS12ResumptionCheck: ScanCheck {
         guard let plan = ProbeSession.ownClientPlan(protocols) else {
             return (.tls12, [], .notRun("no accepted suite below TLS 1.3 is one our client speaks (ECDHE, DHE or RSA with AES-GCM or AES-CBC, TLS 1.0–1.2)"), nil)
         }
-        let modern = plan.suites.filter { s in TLS12SuiteParameters.modern.contains { $0.suite == s } }
-        return (plan.version, modern + plan.suites.filter { !modern.contains($0) }, nil, nil)
+        return (plan.version, plan.suites, nil, nil)
     }
 
     func run(_ probes: ProbeSession) async -> Observation {
@@ -172,17 +170,8 @@ extension ProbeSession {
     func runClient<Machine: HandshakeStateMachine>(_ machine: Machine) async -> Machine.Result
     where Machine.Result: HandshakeOutcome {
         let client = HandshakeClient(connectTimeout: options.connectTimeout, readTimeout: options.readTimeout)
-        var attempt = 0
-        while true {
-            let result = await scanner.global.withPermit {
-                await self.perHost.withPermit {
-                    self.counter.count()
-                    return await client.run(self.address, machine)
-                }
-            }
-            guard result.error?.code == .connection, result.serverHello == nil, attempt < options.retries else { return result }
-            attempt += 1
-            try? await Task.sleep(for: .milliseconds(100 * attempt))
+        return await connection(retryIf: { $0.error?.code == .connection && $0.serverHello == nil }) {
+            await client.run(self.address, machine)
         }
     }
 

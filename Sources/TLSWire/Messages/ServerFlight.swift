@@ -142,12 +142,13 @@ public struct ServerFlightParser: Sendable {
             let hello = try ServerHello(parsingBody: message.body)
             flight.serverHello = hello
             let version = try hello.negotiatedVersion()
-            let readsDH = stopAt == .serverHelloOrDHParameters && hello.cipherSuite.info?.usesEphemeralFiniteFieldDH == true
-            if stopAt == .serverHello || (stopAt == .serverHelloOrDHParameters && !readsDH) || hello.isHelloRetryRequest
-                || version >= .tls13
-            {
-                isComplete = true
+            let doneAtServerHello: Bool
+            switch stopAt {
+            case .serverHello: doneAtServerHello = true
+            case .serverHelloDone: doneAtServerHello = false
+            case .serverHelloOrDHParameters: doneAtServerHello = hello.cipherSuite.info?.usesEphemeralFiniteFieldDH != true
             }
+            if doneAtServerHello || hello.isHelloRetryRequest || version >= .tls13 { isComplete = true }
         case .certificate:
             guard flight.serverHello != nil else { throw outOfOrder(message) }
             flight.certificate = try CertificateMessage(parsingBody: message.body, tls13: false)

@@ -109,6 +109,17 @@ public enum WeaknessJudge {
         } else if !worst.suites.isEmpty, worst.suites.allSatisfy({ CipherSuiteInfo.named(iana: $0)?.isAnonymous == true }) {
             evidence = "DH_anon uses a \(bits)-bit prime\(shared)"
         }
+        // Accepted DH suites whose prime no probe read (a server that stalled after their
+        // ServerHello): a smaller prime may hide there, so large primes alone do not clear it.
+        let unread = protocols.filter { $0.supported == true && $0.dhParameters != nil }.flatMap { p in
+            let read = Set(p.dhPrimes.flatMap(\.suites))
+            return p.cipherSuites.filter { $0.suite?.info?.usesEphemeralFiniteFieldDH == true && !read.contains($0.name) }
+                .map { "\($0.name) (\(p.version.displayName))" }
+        }
+        if !unread.isEmpty, bits >= 2048 {
+            return JudgedFinding(entry, check: .error("the DH prime was not read for \(unread.joined(separator: ", ")); the \(bits)-bit or larger primes read do not settle it"),
+                                 vulnerable: nil, evidence: evidence)
+        }
         var f = JudgedFinding(entry, check: .completed, vulnerable: bits < 2048, evidence: evidence)
         if bits < 1024 { f.severity = .critical }
         if bits < 2048, worst.wellKnownPrime != nil, bits <= 1024 {

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TLSPolicy", targets: ["TLSPolicy"]),
         .library(name: "TLSGateway", targets: ["TLSGateway"]),
         .library(name: "TLSTelemetry", targets: ["TLSTelemetry"]),
+        .library(name: "TLSImpact", targets: ["TLSImpact"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -120,6 +121,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `tlsguard impact`: who a policy would refuse, from gateway records or proxies' access logs;
+        // replays stored ClientHellos through the TLS contexts the tested policy builds.
+        .target(
+            name: "TLSImpact",
+            dependencies: [
+                "TLSWire",
+                "TLSPolicy",
+                "TLSTelemetry",
+                "TLSGateway",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .executableTarget(
             name: "tlsguard",
             dependencies: [
@@ -130,6 +144,7 @@ let package = Package(
                 "TLSDemo",
                 "TLSGateway",
                 "TLSTelemetry",
+                "TLSImpact",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -172,6 +187,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "TLSImpactTests",
+            dependencies: [
+                "TLSImpact", "TLSTelemetry", "TLSGateway", "TLSPolicy", "TLSWire", "TLSDemo", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

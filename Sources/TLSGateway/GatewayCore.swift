@@ -18,6 +18,11 @@ final class GatewayCore: Sendable {
     let history: ClientHelloHistory?
     private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     private let drainingBox = NIOLockedValueBox(false)
+    /// Hashes of the hellos already handed to the writer (bounded: cleared when full, which only
+    /// costs a few ignored inserts).
+    private let knownHellos = NIOLockedValueBox(Set<String>())
+    /// `records.gateway`: names this gateway in every record.
+    let gatewayName: String
 
     init(runtime: GatewayRuntime, telemetry: TelemetryWriter?, metrics: GatewayMetrics, logger: Logger, clock: GatewayClock) {
         self.runtimeBox = NIOLockedValueBox(runtime)
@@ -26,6 +31,7 @@ final class GatewayCore: Sendable {
         self.logger = logger
         self.clock = clock
         self.pools = UpstreamPools()
+        self.gatewayName = runtime.configuration.records.gatewayName ?? ProcessInfo.processInfo.hostName
         self.history = runtime.configuration.clientCheck.map {
             ClientHelloHistory(capacity: $0.historySize, ttl: Double($0.historyTTL.nanoseconds) / 1e9)
         }
@@ -60,7 +66,8 @@ final class GatewayCore: Sendable {
         guard !state.recorded else { return }
         state.recorded = true
         metrics.handshake(version: version, outcome: outcome.rawValue, rule: rule)
-        let record = state.record(outcome: outcome.rawValue, rule: rule, mode: mode, negotiatedVersion: negotiatedVersion, alpn: alpn, detail: detail)
+        var record = state.record(outcome: outcome.rawValue, rule: rule, mode: mode, negotiatedVersion: negotiatedVersion, alpn: alpn, detail: detail)
+        record.gateway = gatewayName
         if alpn != nil { state.negotiatedALPN = alpn }
         if let history, let observation = state.observation(outcome: outcome.rawValue, detail: detail) {
             history.remember(observation)
@@ -73,7 +80,21 @@ final class GatewayCore: Sendable {
             "negotiated": "\(record.negotiatedVersion ?? "-")", "suite": "\(record.cipherSuite ?? "-")",
             "ja4": "\(record.ja4 ?? "-")", "outcome": "\(outcome.rawValue)", "rule": "\(rule)", "mode": "\(mode ?? "-")",
         ])
+        if let telemetry, let hash = record.helloHash, let flight = state.flight, firstSighting(of: hash) {
+            let hello = ClientHelloRecord(
+                hash: hash, firstSeen: state.start, recordVersion: flight.recordVersion.name,
+                bytes: flight.hello.wireBytes(recordVersion: flight.recordVersion), ja3: record.ja3, ja4: record.ja4)
+            if !telemetry.record(.hello(hello)) { knownHellos.withLockedValue { _ = $0.remove(hash) } }
+        }
         telemetry?.record(.connection(record))
+    }
+
+    /// Whether `hash` is new to this gateway (and remembers it).
+    private func firstSighting(of hash: String) -> Bool {
+        knownHellos.withLockedValue { known in
+            if known.count >= 100_000 { known.removeAll(keepingCapacity: true) }
+            return known.insert(hash).inserted
+        }
     }
 
     func record(_ request: RequestRecord) {

@@ -37,13 +37,19 @@ public struct ConnectionRecord: Sendable, Hashable, Codable {
     public var mode: String?
     /// Why a refusal or failure happened, in words.
     public var detail: String?
+    /// `ClientHelloRecord.hash` of the client's hello (nil: no usable hello).
+    public var helloHash: String?
+    /// The gateway that wrote the record (`records.gateway`, default the host name): several
+    /// gateways may share one database.
+    public var gateway: String?
 
     public init(
         id: String = UUID().uuidString, time: Date, listener: String, clientAddress: String, clientPort: Int,
         serverName: String? = nil, offeredVersions: String? = nil, maxOfferedVersion: String? = nil,
         recordVersion: String? = nil, negotiatedVersion: String? = nil, cipherSuite: String? = nil,
         ja3: String? = nil, ja4: String? = nil, alpnOffered: String? = nil, alpnNegotiated: String? = nil,
-        outcome: String, rule: String, mode: String? = nil, detail: String? = nil
+        outcome: String, rule: String, mode: String? = nil, detail: String? = nil, helloHash: String? = nil,
+        gateway: String? = nil
     ) {
         self.id = id
         self.time = time
@@ -64,5 +70,7 @@ public struct ConnectionRecord: Sendable, Hashable, Codable {
         self.rule = rule
         self.mode = mode
         self.detail = detail
+        self.helloHash = helloHash
+        self.gateway = gateway
     }
 }

@@ -70,35 +70,56 @@ public final class TelemetryStore: Sendable {
                 t.column("rule", .text)
             }
         }
+        migrator.registerMigration("v2: distinct ClientHellos, gateway name") { db in
+            try db.create(table: "client_hello") { t in
+                t.column("hash", .text).primaryKey()
+                t.column("first_seen", .datetime).notNull()
+                t.column("record_version", .text).notNull()
+                t.column("bytes", .blob).notNull()
+                t.column("ja3", .text)
+                t.column("ja4", .text)
+            }
+            try db.alter(table: "connection") { t in
+                t.add(column: "hello_hash", .text)
+                t.add(column: "gateway", .text)
+            }
+            try db.create(index: "connection_on_hello_hash", on: "connection", columns: ["hello_hash"])
+        }
         return migrator
     }
 
     /// Inserts records in one transaction, on the caller's thread.
-    public func insert(connections: [ConnectionRecord], requests: [RequestRecord]) throws {
-        try writer.write { db in try Self.insert(connections, requests, into: db) }
+    public func insert(connections: [ConnectionRecord], requests: [RequestRecord], hellos: [ClientHelloRecord] = []) throws {
+        try writer.write { db in try Self.insert(connections, requests, hellos, into: db) }
     }
 
     /// Inserts records in one transaction without blocking the caller (GRDB's async write): what
     /// `TelemetryWriter` uses.
-    public func write(connections: [ConnectionRecord], requests: [RequestRecord]) async throws {
-        try await writer.write { db in try Self.insert(connections, requests, into: db) }
+    public func write(connections: [ConnectionRecord], requests: [RequestRecord], hellos: [ClientHelloRecord] = []) async throws {
+        try await writer.write { db in try Self.insert(connections, requests, hellos, into: db) }
     }
 
-    private static func insert(_ connections: [ConnectionRecord], _ requests: [RequestRecord], into db: Database) throws {
+    private static func insert(_ connections: [ConnectionRecord], _ requests: [RequestRecord], _ hellos: [ClientHelloRecord],
+                               into db: Database) throws {
         // Cached statements: compiled once per connection, not once per row.
+        for h in hellos {
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO client_hello (hash, first_seen, record_version, bytes, ja3, ja4) VALUES (?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [h.hash, h.firstSeen, h.recordVersion, Data(h.bytes), h.ja3, h.ja4])
+        }
         for c in connections {
             try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO connection (id, time, listener, client_address, client_port, server_name,
                       offered_versions, max_offered_version, record_version, negotiated_version, cipher_suite,
-                      ja3, ja4, alpn_offered, alpn_negotiated, outcome, rule, mode, detail)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      ja3, ja4, alpn_offered, alpn_negotiated, outcome, rule, mode, detail, hello_hash, gateway)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
                     c.id, c.time, c.listener, c.clientAddress, c.clientPort, c.serverName, c.offeredVersions,
                     c.maxOfferedVersion, c.recordVersion, c.negotiatedVersion, c.cipherSuite, c.ja3, c.ja4,
-                    c.alpnOffered, c.alpnNegotiated, c.outcome, c.rule, c.mode, c.detail,
+                    c.alpnOffered, c.alpnNegotiated, c.outcome, c.rule, c.mode, c.detail, c.helloHash, c.gateway,
                 ])
         }
         for r in requests {
@@ -154,7 +175,8 @@ public final class TelemetryStore: Sendable {
             maxOfferedVersion: row["max_offered_version"], recordVersion: row["record_version"],
             negotiatedVersion: row["negotiated_version"], cipherSuite: row["cipher_suite"], ja3: row["ja3"],
             ja4: row["ja4"], alpnOffered: row["alpn_offered"], alpnNegotiated: row["alpn_negotiated"],
-            outcome: row["outcome"], rule: row["rule"], mode: row["mode"], detail: row["detail"])
+            outcome: row["outcome"], rule: row["rule"], mode: row["mode"], detail: row["detail"],
+            helloHash: row["hello_hash"], gateway: row["gateway"])
     }
 
     private static func request(_ row: Row) -> RequestRecord {
@@ -162,5 +184,63 @@ public final class TelemetryStore: Sendable {
             connectionID: row["connection_id"], time: row["time"], method: row["method"], host: row["host"],
             path: row["path"], status: row["status"], userAgent: row["user_agent"], apiKey: row["api_key"],
             upstreamLatencyMs: row["upstream_latency_ms"], outcome: row["outcome"], rule: row["rule"])
+    }
+}
+
+extension TelemetryStore: ImpactSource {
+    public var sourceDescription: String { "gateway records in \(path)" }
+
+    /// One row per distinct set of facts in the window: connections joined with their requests'
+    /// API key and user agent (the first of each per connection) and counted.
+    public func impactObservations(since: Date, until: Date) async throws -> [ImpactObservation] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    WITH r AS (
+                      SELECT connection_id, MIN(api_key) AS api_key, MIN(user_agent) AS user_agent, COUNT(*) AS n
+                      FROM request WHERE time >= ? GROUP BY connection_id)
+                    SELECT c.hello_hash, c.server_name, c.client_address, c.offered_versions, c.max_offered_version,
+                      c.negotiated_version, c.cipher_suite, c.ja3, c.ja4, r.api_key, r.user_agent, c.outcome, c.gateway,
+                      COUNT(*) AS connections, SUM(COALESCE(r.n, 0)) AS requests, MIN(c.time) AS first_seen,
+                      MAX(c.time) AS last_seen
+                    FROM connection c LEFT JOIN r ON r.connection_id = c.id
+                    WHERE c.time >= ? AND c.time < ?
+                    GROUP BY c.hello_hash, c.server_name, c.client_address, c.offered_versions, c.max_offered_version,
+                      c.negotiated_version, c.cipher_suite, c.ja3, c.ja4, r.api_key, r.user_agent, c.outcome, c.gateway
+                    """,
+                arguments: [since, since, until]
+            ).map { row in
+                ImpactObservation(
+                    source: "gateway", helloHash: row["hello_hash"], serverName: row["server_name"],
+                    clientAddress: row["client_address"], offeredVersions: row["offered_versions"],
+                    maxOfferedVersion: row["max_offered_version"], negotiatedVersion: row["negotiated_version"],
+                    cipherSuite: row["cipher_suite"], ja3: row["ja3"], ja4: row["ja4"], apiKey: row["api_key"],
+                    userAgent: row["user_agent"], outcome: row["outcome"], gateway: row["gateway"],
+                    connections: row["connections"], requests: row["requests"], firstSeen: row["first_seen"],
+                    lastSeen: row["last_seen"])
+            }
+        }
+    }
+
+    public func clientHellos(hashes: Set<String>) async throws -> [String: ClientHelloRecord] {
+        guard !hashes.isEmpty else { return [:] }
+        return try await writer.read { db in
+            var found: [String: ClientHelloRecord] = [:]
+            let all = Array(hashes)
+            // SQLite's default limit on host parameters is 32766; stay well under it.
+            for start in stride(from: 0, to: all.count, by: 500) {
+                let chunk = Array(all[start..<min(start + 500, all.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM client_hello WHERE hash IN (\(marks))",
+                                            arguments: StatementArguments(chunk)) {
+                    let data: Data = row["bytes"]
+                    let h = ClientHelloRecord(hash: row["hash"], firstSeen: row["first_seen"], recordVersion: row["record_version"],
+                                              bytes: [UInt8](data), ja3: row["ja3"], ja4: row["ja4"])
+                    found[h.hash] = h
+                }
+            }
+            return found
+        }
     }
 }

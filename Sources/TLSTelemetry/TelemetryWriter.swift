@@ -18,6 +18,8 @@ public final class TelemetryWriter: Sendable {
     public enum Item: Sendable {
         case connection(ConnectionRecord)
         case request(RequestRecord)
+        /// A distinct ClientHello seen for the first time (the store ignores one it has).
+        case hello(ClientHelloRecord)
     }
 
     /// What happened to the records given to `record(_:)` so far.
@@ -208,16 +210,18 @@ public final class TelemetryWriter: Sendable {
         func write(_ batch: [Item]) async {
             var connections: [ConnectionRecord] = []
             var requests: [RequestRecord] = []
+            var hellos: [ClientHelloRecord] = []
             for item in batch {
                 switch item {
                 case .connection(let c): connections.append(c)
                 case .request(let r): requests.append(r)
+                case .hello(let h): hellos.append(h)
                 }
             }
             var attempt = 0
             while true {
                 do {
-                    try await store.write(connections: connections, requests: requests)
+                    try await store.write(connections: connections, requests: requests, hellos: hellos)
                     settle(batch.count, error: nil)
                     return
                 } catch {

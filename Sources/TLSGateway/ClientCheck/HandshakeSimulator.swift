@@ -50,23 +50,9 @@ public enum HandshakeSimulator {
             return outcome
         }
 
-        /// The hello's bytes with what differs per connection blanked.
+        /// The hello's bytes with what differs per connection blanked (`ClientHello.distinctBytes`).
         static func key(_ hello: ClientHello, recordVersion: ProtocolVersion, context: NIOSSLContext) -> Key {
-            var h = hello
-            h.random = [UInt8](repeating: 0, count: h.random.count)
-            h.sessionID = []
-            // GREASE values (RFC 8701) change per connection and mean nothing to a server.
-            h.cipherSuites = h.cipherSuites.map { $0.isGREASE ? CipherSuite(0x0A0A) : $0 }
-            for i in h.extensions.indices where h.extensions[i].type.isGREASE { h.extensions[i].type = ExtensionType(0x0A0A) }
-            let perConnection: Set<ExtensionType> = [.keyShare, .preSharedKey, .padding, .sessionTicket]
-            for i in h.extensions.indices where perConnection.contains(h.extensions[i].type) {
-                h.extensions[i].data = h.extensions[i].type == .keyShare
-                    ? ((try? h.extensions.clientKeyShares()) ?? nil).map { shares in shares.flatMap { [UInt8($0.group.rawValue >> 8), UInt8($0.group.rawValue & 0xFF)] } } ?? []
-                    : []
-            }
-            var bytes = Array((h.isSSLv2Format ? h.sslv2Record() : h.records(recordVersion: recordVersion)).readableBytesView)
-            bytes.append(contentsOf: [recordVersion.major, recordVersion.minor])
-            return Key(context: ObjectIdentifier(context), hello: bytes)
+            Key(context: ObjectIdentifier(context), hello: hello.distinctBytes(recordVersion: recordVersion))
         }
     }
 

@@ -99,8 +99,11 @@ public struct GatewayConfiguration: Sendable {
         /// Request header carrying the client's API key (for exceptions and records); nil for none.
         public var apiKeyHeader: String?
         public var apiKeyStorage: APIKeyStorage
+        /// Names this gateway in its records (several may share one database); nil: the host name.
+        public var gatewayName: String?
         public init(databasePath: String? = nil, queueCapacity: Int = 10_000, apiKeyHeader: String? = nil,
-                    apiKeyStorage: APIKeyStorage = .hashed) {
+                    apiKeyStorage: APIKeyStorage = .hashed, gatewayName: String? = nil) {
+            self.gatewayName = gatewayName
             self.databasePath = databasePath
             self.queueCapacity = queueCapacity
             self.apiKeyHeader = apiKeyHeader

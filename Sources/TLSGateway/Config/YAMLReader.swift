@@ -114,10 +114,11 @@ struct YAMLReader {
     func readRecords(_ top: [String: ConfigNode]) throws(GatewayConfigError) -> GatewayConfiguration.Records {
         var records = GatewayConfiguration.Records()
         if let recNode = top["records"] {
-            let m = try recNode.mapping(allowed: ["database", "queueCapacity", "apiKeyHeader", "apiKeyStorage"])
+            let m = try recNode.mapping(allowed: ["database", "queueCapacity", "apiKeyHeader", "apiKeyStorage", "gateway"])
             if let n = m["database"] { records.databasePath = resolve(try n.string()) }
             if let n = m["queueCapacity"] { records.queueCapacity = try n.int(in: 1...10_000_000) }
             if let n = m["apiKeyHeader"] { records.apiKeyHeader = try n.string() }
+            if let n = m["gateway"] { records.gatewayName = try n.string() }
             if let n = m["apiKeyStorage"] { records.apiKeyStorage = try n.choice(GatewayConfiguration.APIKeyStorage.self, [.hashed, .plain, .none]) }
         }
         return records

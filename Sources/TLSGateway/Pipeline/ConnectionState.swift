@@ -34,6 +34,9 @@ final class ConnectionState {
 
     var serverName: String? { flight?.hello.serverName }
 
+    /// `ClientHello.distinctHash` of the hello, computed once.
+    lazy var helloHash: String? = flight.map { $0.hello.distinctHash(recordVersion: $0.recordVersion) }
+
     /// What the client check needs to know about this connection (nil before a hello was read).
     func observation(outcome: String? = nil, detail: String? = nil) -> ClientCheckObservation? {
         guard let flight else { return nil }
@@ -59,6 +62,6 @@ final class ConnectionState {
             maxOfferedVersion: (try? hello?.maxOfferedVersion())?.name, recordVersion: flight?.recordVersion.name,
             negotiatedVersion: negotiatedVersion, cipherSuite: negotiatedSuite?.name, ja3: fingerprint?.ja3,
             ja4: fingerprint?.ja4, alpnOffered: alpnOffered?.joined(separator: ","), alpnNegotiated: alpn,
-            outcome: outcome, rule: rule, mode: mode, detail: detail)
+            outcome: outcome, rule: rule, mode: mode, detail: detail, helloHash: helloHash)
     }
 }

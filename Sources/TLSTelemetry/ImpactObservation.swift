@@ -74,4 +74,10 @@ public protocol ImpactSource: Sendable {
     func clientHellos(hashes: Set<String>) async throws -> [String: ClientHelloRecord]
     /// One line naming the source (a file path, a database URL without its password).
     var sourceDescription: String { get }
+    /// What this source cannot show, for the report (a log has no refused handshakes…).
+    var limitations: [String] { get }
+}
+
+extension ImpactSource {
+    public var limitations: [String] { [] }
 }

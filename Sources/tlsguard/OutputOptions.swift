@@ -14,9 +14,26 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Write the report to this file instead of standard output.")
     var out: String?
 
-    /// Fails (usage error) when `--out` cannot be written, before any work starts: its folder must
+    /// Fails (usage error) when `--out` cannot be written, before any work starts.
+    func validateDestination() throws { try OutputDestination.validate(out) }
+
+    /// Writes the rendered report where the user asked.
+    func emit(_ report: JudgedScan) throws {
+        let color = out == nil && Terminal.colorEnabled
+        let text: String
+        switch format {
+        case .text: text = TextRenderer(color: color).render(report)
+        case .json: text = try JSONRenderer.render(report)
+        }
+        try OutputDestination.write(text, to: out)
+    }
+}
+
+/// Where a command's report goes: `--out FILE`, or standard output.
+enum OutputDestination {
+    /// Fails (usage error) when `out` cannot be written, before any work starts: its folder must
     /// exist and be writable, and the path must not be a folder.
-    func validateDestination() throws {
+    static func validate(_ out: String?) throws {
         guard let out else { return }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
@@ -32,14 +49,8 @@ struct OutputOptions: ParsableArguments {
         guard access(dir, W_OK) == 0 else { throw ValidationError("--out '\(out)': the folder '\(dir)' is not writable: \(String(cString: strerror(errno)))") }
     }
 
-    /// Writes the rendered report where the user asked.
-    func emit(_ report: JudgedScan) throws {
-        let color = out == nil && Terminal.colorEnabled
-        let text: String
-        switch format {
-        case .text: text = TextRenderer(color: color).render(report)
-        case .json: text = try JSONRenderer.render(report)
-        }
+    /// Writes `text` to `out`, or prints it.
+    static func write(_ text: String, to out: String?) throws {
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
                 throw CLIError("cannot write the report to '\(out)': \(String(cString: strerror(errno)))")

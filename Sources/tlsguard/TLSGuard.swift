@@ -13,7 +13,7 @@ struct TLSGuard: AsyncParsableCommand {
             Start with `tlsguard demo`: it scans two TLS servers it starts on 127.0.0.1.
             """),
         version: version,
-        subcommands: [Scan.self, Demo.self, Profiles.self, GatewayCommand.self, ClientCheckCommand.self]
+        subcommands: [Scan.self, Demo.self, Profiles.self, GatewayCommand.self, ClientCheckCommand.self, ImpactCommand.self]
     )
 }
 

@@ -94,7 +94,7 @@ struct ClientCheckUnitTests {
         #expect(HandshakeSimulator.run(modern, recordVersion: .tls10, context: context)
                 == .accepted(version: .tls12, suite: aes, helloRetry: false))
         // Elimination finds every suite this context accepts (not RC4), in the order it picks them.
-        #expect(ClientCheckJudge.acceptedSuites(modern, recordVersion: .tls10, context: context) == [aes, CipherSuite(0xC02F)])
+        #expect(HandshakeSimulator.acceptedSuites(modern, recordVersion: .tls10, context: context) == [aes, CipherSuite(0xC02F)])
 
         let rc4Only = ClientHelloBuilder(version: .tls12, cipherSuites: [CipherSuite(0x0005)]).build()
         guard case .refused(let rc4Alert, _) = HandshakeSimulator.run(rc4Only, recordVersion: .tls10, context: context) else {
@@ -103,7 +103,7 @@ struct ClientCheckUnitTests {
         #expect(rc4Alert == .handshakeFailure)
 
         let tls13 = ClientHelloBuilder(version: .tls13, cipherSuites: [self.tls13, CipherSuite(0xC02F)]).build()
-        let accepted = ClientCheckJudge.acceptedSuites(tls13, recordVersion: .tls10, context: context)
+        let accepted = HandshakeSimulator.acceptedSuites(tls13, recordVersion: .tls10, context: context)
         #expect(accepted == [self.tls13, CipherSuite(0xC02F)])
     }
 

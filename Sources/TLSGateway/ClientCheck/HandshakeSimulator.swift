@@ -93,4 +93,35 @@ public enum HandshakeSimulator {
         let alert = parser.flight.alert?.alertDescription
         return .refused(alert: alert, reason: failure ?? alert.map { "the server sent \($0.name)" } ?? "the server closed")
     }
+
+    /// The client's suites the context accepts, in the order it picks them: the hello is run again
+    /// without each chosen suite until the server refuses. A TLS 1.3 hello is then run as TLS 1.2
+    /// (without supported_versions and key_share) for its TLS 1.2 suites.
+    public static func acceptedSuites(_ hello: ClientHello, recordVersion: ProtocolVersion, context: NIOSSLContext,
+                               cache: HandshakeSimulator.Cache? = nil, limit: Int = 48) -> [CipherSuite] {
+        var accepted: [CipherSuite] = []
+        var runs = 0
+        func eliminate(_ start: ClientHello) {
+            var h = start
+            while runs < limit, h.cipherSuites.contains(where: { !$0.isGREASE && !$0.isSCSV }) {
+                runs += 1
+                guard case .accepted(_, let suite, _) = HandshakeSimulator.run(h, recordVersion: recordVersion, context: context, cache: cache),
+                      h.cipherSuites.contains(suite) else { return }
+                if !accepted.contains(suite) { accepted.append(suite) }
+                h.cipherSuites.removeAll { $0 == suite }
+            }
+        }
+        eliminate(hello)
+        let offered = ((try? hello.offeredVersions()) ?? []).filter { !$0.isGREASE }
+        if offered.contains(.tls13) {
+            var tls12 = hello
+            let tls13Only: Set<ExtensionType> = [.supportedVersions, .keyShare, .preSharedKey, .earlyData, .pskKeyExchangeModes]
+            tls12.extensions.removeAll { tls13Only.contains($0.type) }
+            tls12.legacyVersion = min(hello.legacyVersion, .tls12)
+            tls12.cipherSuites.removeAll { $0.info.map { $0.minVersion >= .tls13 } ?? false }
+            tls12.cipherSuites.removeAll { accepted.contains($0) }
+            eliminate(tls12)
+        }
+        return accepted
+    }
 }

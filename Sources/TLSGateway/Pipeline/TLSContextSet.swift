@@ -144,7 +144,7 @@ extension ClientHello {
     /// Whether the client can verify an ECDSA certificate: TLS 1.3 with an ECDSA signature scheme
     /// (RFC 8446 §4.2.3), or an ECDHE_ECDSA suite (RFC 8422 §2) and no signature_algorithms that
     /// rule ECDSA out.
-    var canVerifyECDSA: Bool {
+    public var canVerifyECDSA: Bool {
         let sigalgs = ((try? extensions.signatureAlgorithms()) ?? nil)?.map(\.rawValue)
         let ecdsaSchemes: Set<UInt16> = [0x0403, 0x0503, 0x0603, 0x0203]
         let sigalgsAllow = sigalgs.map { $0.contains(where: ecdsaSchemes.contains) } ?? true

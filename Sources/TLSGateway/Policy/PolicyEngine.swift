@@ -108,6 +108,37 @@ public struct PolicyEngine: Sendable {
         return decision
     }
 
+    /// This engine as it will decide for `serverName` once that host's policy enforces: the clock
+    /// moved to its cutoff (never before `now`); a policy without a cutoff as if it were
+    /// `mode: enforce` today (brownouts dropped). Exceptions stay, each with its own expiry.
+    public func enforcing(serverName: String?, now: Date) -> (engine: PolicyEngine, date: Date) {
+        let policy = policy(for: serverName)
+        if let cutoff = policy.cutoff {
+            let date = max(cutoff, now)
+            var e = self
+            e.clock = GatewayClock { date }
+            return (e, date)
+        }
+        var enforced = policy
+        enforced.mode = .enforce
+        enforced.brownouts = []
+        var e = self
+        e.clock = GatewayClock { now }
+        e.replacePolicy(named: policy.name, serverName: serverName, with: enforced)
+        return (e, now)
+    }
+
+    /// Replaces the policy that governs `serverName` (found by `policy(for:)`) with `replacement`.
+    private mutating func replacePolicy(named name: String, serverName: String?, with replacement: HostPolicy) {
+        if let key = hostPolicies.first(where: { $0.value.name == name })?.key {
+            hostPolicies[key] = replacement
+        } else if noSNIPolicy?.name == name, serverName?.isEmpty ?? true {
+            noSNIPolicy = replacement
+        } else {
+            defaultPolicy = replacement
+        }
+    }
+
     /// Decides one request on an allowed connection, given the SHA-256 hex of its API key.
     public func decideRequest(_ connection: ConnectionDecision, serverName: String?, apiKeySHA256: String?) -> RequestDecision {
         guard connection.isLegacyClient else { return .proxy(warn: false, rule: nil) }

@@ -93,6 +93,7 @@ struct ImpactCLITests {
         #expect(totals["apiKeys"] as? Int == 1)
         #expect(totals["connectionsReplayed"] as? Int == 7, "every connection has its stored hello")
         #expect(totals["connectionsByVersionOnly"] as? Int == 0)
+        #expect(totals["distinctHellosReplayed"] as? Int == 4, "7 connections, 4 distinct hellos: each stored once")
         #expect(report["groupedBy"] as? String == "apikey")
         let groups = Self.groups(report)
         #expect(Set(groups.keys) == [Self.legacyKey, "(no API key)"], "\(groups.keys)")

@@ -39,6 +39,8 @@ public enum GatewayDemo {
         public var steps: [Step]
         public var records: [ConnectionRecord]
         public var databasePath: String
+        /// The demo gateway's configuration: `tlsguard impact` tests its policy on the records.
+        public var configuration: GatewayConfiguration
     }
 
     /// Runs the whole demo on 127.0.0.1 and stops everything it started.
@@ -96,7 +98,7 @@ public enum GatewayDemo {
         await upstream.stop()
         let records = (try? gateway.telemetry?.store.connections()) ?? []
         return Result(gatewayPort: port, checkPort: checkPort, checks: checks, upstreamPort: upstream.port, cutoff: cutoff, steps: steps, records: records,
-                      databasePath: database)
+                      databasePath: database, configuration: configuration)
     }
 }
 

@@ -2,9 +2,11 @@ import ArgumentParser
 import Foundation
 import TLSDemo
 import TLSGateway
+import TLSImpact
 import TLSPolicy
 import TLSReport
 import TLSScanner
+import TLSTelemetry
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +20,8 @@ struct Demo: AsyncParsableCommand {
             (TLS 1.2 minimum, cutoff in 30 days), a TLS 1.3 and a TLS 1.0 client, the TLS 1.0 client
             again with the gateway's clock moved past the cutoff, and the records they left. Last,
             the client check: what the gateway's check listener tells a TLS 1.0 and a TLS 1.3 client
-            (will it still connect after the cutoff, rating, JA4).
+            (will it still connect after the cutoff, rating, JA4). It ends with `tlsguard impact`
+            on the records the gateway wrote: who its policy refuses once the cutoff has passed.
             With --format json only the scan report is printed.
             """)
     )
@@ -49,8 +52,25 @@ struct Demo: AsyncParsableCommand {
         await modern.stop()
         try output.emit(scan)
         if output.format == .text && output.out == nil {
-            print(DemoTranscript.render(try await GatewayDemo.run()), terminator: "")
+            let gateway = try await GatewayDemo.run()
+            print(DemoTranscript.render(gateway), terminator: "")
+            print(try await Self.impact(of: gateway), terminator: "")
         }
         if scan.report.targets.contains(where: { $0.status.status != .completed }) { throw ExitCode(ExitStatus.unscannable) }
+    }
+
+    /// `tlsguard impact --db <the demo's records> --config <the demo gateway>`: the clients its
+    /// policy refuses once the cutoff has passed, judged by replaying their stored hellos.
+    static func impact(of demo: GatewayDemo.Result) async throws -> String {
+        let runtime = try GatewayRuntime(configuration: demo.configuration, clock: .system)
+        let policy = ImpactPolicy(runtime: runtime, moment: .enforcing,
+                                  summary: "the demo gateway's policy at its cutoff (\(ImpactTextRenderer.format(demo.cutoff)) UTC)")
+        // The demo moved the gateway's clock past the cutoff: its records reach into the future.
+        let times = demo.records.map(\.time)
+        let since = times.min() ?? Date(), until = (times.max() ?? Date()).addingTimeInterval(1)
+        let report = try await ImpactAnalyzer(policy: policy).run(
+            source: try TelemetryStore(path: demo.databasePath), since: since, until: until, grouping: .client)
+        let head = "\nimpact: who the cutoff would refuse, as `tlsguard impact --db records.sqlite --config gateway.yaml`:\n\n"
+        return head + ImpactTextRenderer(color: Terminal.colorEnabled, limit: 10).render(report)
     }
 }

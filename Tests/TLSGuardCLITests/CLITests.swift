@@ -282,6 +282,11 @@ struct CLITests {
         #expect(r.stdout.hasPrefix("tlsguard demo: two servers on 127.0.0.1"))
         #expect(r.stdout.contains("TLSv1.0  offered"))
         #expect(r.stdout.contains("X25519MLKEM768 (post-quantum)"))
+        // It ends with the impact report of the records the gateway wrote (replayed hellos).
+        #expect(r.stdout.contains("impact: who the cutoff would refuse"))
+        #expect(r.stdout.contains("Judged: 5 connections by replaying 2 distinct ClientHellos, 0 by version only"), "\(r.stdout)")
+        #expect(r.stdout.contains("60.0 % of connections would be refused (3 of 5, 2 requests;"))
+        #expect(r.stdout.contains("why: maximum version TLS 1.0: TLS 1.0 is below the minimum TLS 1.2; cutoff"))
         #expect(!r.stdout.contains("\u{1B}["), "colour only on a terminal")
         for line in r.stdout.split(separator: "\n") {
             #expect(line.count <= 100, "too wide: \(line)")

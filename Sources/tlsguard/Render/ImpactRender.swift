@@ -25,7 +25,7 @@ struct ImpactTextRenderer: TextLayout {
         } else {
             let parts = [(t.apiKeys, "API key"), (t.userAgents, "user agent"), (t.clients, "client"), (t.addresses, "address")]
                 .filter { $0.0 > 0 }.map { "\(Self.count($0.0)) \($0.1)\($0.0 == 1 ? "" : ($0.1.hasSuffix("s") ? "es" : "s"))" }
-            let already = t.alreadyRefusedConnections > 0 ? "; \(Self.count(t.alreadyRefusedConnections)) refused already today" : ""
+            let already = t.alreadyRefusedConnections > 0 ? "; \(Self.count(t.alreadyRefusedConnections)) already refused by the current policy" : ""
             out.append(bad("\(Self.percent(t.refusedShare)) of connections would be refused") + " (\(Self.count(t.refusedConnections)) of "
                 + "\(Self.count(t.connections)), \(Self.count(t.refusedRequests)) requests\(already)): " + parts.joined(separator: ", ") + ".")
             out.append("")

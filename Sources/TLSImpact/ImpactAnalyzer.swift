@@ -43,6 +43,9 @@ public struct ImpactAnalyzer: Sendable {
         var notJudged = 0
         var helloMissing = 0
         var replayedHellos = Set<String>()
+        let exceptions = policy.runtime.policy.exceptions
+        let looksAt = (address: exceptions.contains { if case .network = $0.matcher { true } else { false } },
+                       apiKey: exceptions.contains(where: \.isAPIKey))
 
         for o in observations {
             totals.connections += o.connections
@@ -53,7 +56,7 @@ public struct ImpactAnalyzer: Sendable {
                 notJudged += o.connections
                 continue
             }
-            let key = VerdictKey(o, maxVersion: maxVersion, hasHello: flight != nil)
+            let key = VerdictKey(o, maxVersion: maxVersion, hasHello: flight != nil, looksAt: looksAt)
             let verdict: ImpactVerdict
             if let known = verdicts[key] {
                 verdict = known
@@ -204,8 +207,8 @@ public struct ImpactAnalyzer: Sendable {
         return parts.prefix(3).joined(separator: ".") + ".0/24"
     }
 
-    /// What makes two observations' verdicts equal: the hello (or version), the host, the address
-    /// and the API key (exceptions may look at either). The handshake simulations behind the
+    /// What makes two observations' verdicts equal: the hello (or version), the host, and the
+    /// address and API key when some exception looks at them. The handshake simulations behind the
     /// verdicts are cached per hello and context by `HandshakeSimulator.Cache`.
     struct VerdictKey: Hashable {
         var hello: String?
@@ -214,12 +217,12 @@ public struct ImpactAnalyzer: Sendable {
         var clientAddress: String?
         var apiKey: String?
 
-        init(_ o: ImpactObservation, maxVersion: ProtocolVersion, hasHello: Bool) {
+        init(_ o: ImpactObservation, maxVersion: ProtocolVersion, hasHello: Bool, looksAt: (address: Bool, apiKey: Bool)) {
             hello = hasHello ? o.helloHash : nil
             self.maxVersion = maxVersion
             serverName = o.serverName?.lowercased()
-            clientAddress = o.clientAddress
-            apiKey = o.apiKey
+            clientAddress = looksAt.address ? o.clientAddress : nil
+            apiKey = looksAt.apiKey ? o.apiKey : nil
         }
     }
 

@@ -40,7 +40,7 @@ public struct PolicyException: Sendable, Hashable {
         return hosts.contains(host.lowercased())
     }
 
-    var isAPIKey: Bool {
+    public var isAPIKey: Bool {
         if case .apiKeySHA256 = matcher { return true }
         return false
     }

@@ -23,8 +23,11 @@ public struct ImpactAnalyzer: Sendable {
     }
 
     /// Reads the source's window and analyses it.
-    public func run(source: any ImpactSource, since: Date, until: Date, grouping: ImpactGrouping?) async throws -> ImpactReport {
-        let observations = try await source.impactObservations(since: since, until: until)
+    /// `gateways`: only records these gateways wrote (empty: all).
+    public func run(source: any ImpactSource, since: Date, until: Date, grouping: ImpactGrouping?,
+                    gateways: Set<String> = []) async throws -> ImpactReport {
+        var observations = try await source.impactObservations(since: since, until: until)
+        if !gateways.isEmpty { observations.removeAll { !gateways.contains($0.gateway ?? "") } }
         let hashes = Set(observations.compactMap(\.helloHash))
         let hellos = try await source.clientHellos(hashes: hashes)
         return analyze(observations, hellos: hellos, source: source.sourceDescription, since: since, until: until,

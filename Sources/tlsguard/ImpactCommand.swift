@@ -55,6 +55,9 @@ struct ImpactCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Group refused clients by apikey, ip, subnet, useragent, ja4, client or sni (default apikey when keys were recorded, else client).", valueName: "key"))
     var by: ImpactGrouping?
 
+    @Option(help: ArgumentHelp("Only records written by this gateway (records.gateway; repeat for several).", valueName: "name"))
+    var gateway: [String] = []
+
     @Option(help: "Output format: text, json or csv.")
     var format: ImpactFormat = .text
 
@@ -97,7 +100,8 @@ struct ImpactCommand: AsyncParsableCommand {
             }
             let report: ImpactReport
             do {
-                report = try await ImpactAnalyzer(policy: policy).run(source: source, since: window.since, until: window.until, grouping: by)
+                report = try await ImpactAnalyzer(policy: policy).run(source: source, since: window.since, until: window.until, grouping: by,
+                                                                 gateways: Set(gateway))
             } catch {
                 throw CLIError("cannot read \(source.sourceDescription): \(error)", code: ExitStatus.unscannable)
             }

@@ -106,6 +106,13 @@ struct ImpactCLITests {
         #expect((legacy["fixes"] as? [String])?.isEmpty == false)
         #expect(groups["(no API key)"]?["maxVersions"] as? [String] == ["TLS 1.1"])
 
+        // Records name their gateway (records.gateway): a filter by another name leaves nothing.
+        let other = try CLI.run(["impact", "--db", r.database, "--min", "TLSv1.2", "--gateway", "edge-2"])
+        #expect(other.status == 0)
+        #expect(other.stdout.contains("No connections in this window."))
+        let named = try CLI.run(["impact", "--db", r.database, "--min", "TLSv1.2", "--gateway", "edge-1", "--format", "json"])
+        #expect((try Self.json(named.stdout)["totals"] as? [String: Any])?["connections"] as? Int == 7)
+
         let text = try CLI.run(["impact", "--db", r.database, "--min", "TLSv1.2"])
         #expect(text.status == 1)
         #expect(text.stdout.contains("57.1 % of connections would be refused (4 of 7, 3 requests)"), "\(text.stdout)")

@@ -37,6 +37,19 @@ public struct ClientIdentity: Sendable, Hashable, Codable {
         self.profiles = profiles
         self.note = note
     }
+
+    enum CodingKeys: String, CodingKey { case name, family, match, fix, profiles, note }
+
+    /// Reads identities written before `profiles` and `note` existed, too.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        family = try c.decode(String.self, forKey: .family)
+        match = try c.decode(Match.self, forKey: .match)
+        fix = try c.decodeIfPresent(String.self, forKey: .fix)
+        profiles = try c.decodeIfPresent([String].self, forKey: .profiles) ?? []
+        note = try c.decodeIfPresent(String.self, forKey: .note)
+    }
 }
 
 /// The shipped, versioned table of known clients: the exact ClientHellos of real clients, captured

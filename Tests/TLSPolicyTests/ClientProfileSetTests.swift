@@ -137,6 +137,14 @@ struct ClientProfileSetTests {
         #expect(table.identify(ja4: "not a ja4", userAgent: "Wget/1.12").name == "Wget 1.12")
     }
 
+    @Test func identityCodable() throws {
+        let id = Self.table.identify(ja4: Self.table.profiles[0].ja4, userAgent: nil)
+        #expect(try JSONDecoder().decode(ClientIdentity.self, from: JSONEncoder().encode(id)) == id)
+        let placeholder = #"{"name":"unknown (JA4 none)","family":"unknown","match":"unknown"}"#
+        #expect(try JSONDecoder().decode(ClientIdentity.self, from: Data(placeholder.utf8))
+            == ClientIdentity(name: "unknown (JA4 none)", family: "unknown", match: .unknown, fix: nil))
+    }
+
     @Test func identifyByHello() throws {
         let profile = try #require(Self.table.profile(id: "go-1.19-default"))
         let id = Self.table.identify(hello: profile.hello, userAgent: nil)

@@ -71,7 +71,7 @@ let package = Package(
                 "TLSWire",
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Profiles")]
+            resources: [.copy("Profiles"), .copy("ClientProfiles")]
         ),
         // In-process TLS servers (swift-nio-ssl) with certificates made on the fly, and the gateway
         // demo (upstream, gateway, clients): for `tlsguard demo`.

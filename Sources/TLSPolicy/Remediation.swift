@@ -26,6 +26,16 @@ public enum Remediation {
 
     static let schannelProtocols = #"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"#
 
+    // "legacy-protocols" sentences that also tell a client what to change (ClientRemediation).
+    static let javaClientProtocols =
+        "Clients: -Djdk.tls.client.protocols=TLSv1.2,TLSv1.3 (and -Dhttps.protocols=TLSv1.2,TLSv1.3 for HttpsURLConnection)."
+    static let dotnetTargetFramework =
+        "Target .NET Framework 4.7 or later (or .NET 6+) and do not set ServicePointManager.SecurityProtocol: the OS default then applies."
+    static let dotnetStrongCrypto =
+        #"On older targets set DWORD SchUseStrongCrypto=1 and SystemDefaultTlsVersions=1 under HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319 and HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319."#
+    static let openSSLMinimumProtocol =
+        "openssl.cnf [system_default_sect]: MinProtocol = TLSv1.2; in code: SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)."
+
     static let catalogue: [String: Entry] = [
         "legacy-protocols": Entry(
             generic: ["Turn off SSL 2.0, SSL 3.0, TLS 1.0 and TLS 1.1; keep TLS 1.2 and TLS 1.3 on."],
@@ -37,15 +47,12 @@ public enum Remediation {
                     "For each of 'SSL 2.0', 'SSL 3.0', 'TLS 1.0', 'TLS 1.1': under \(schannelProtocols)\\<protocol>\\Server set DWORD Enabled=0 and DisabledByDefault=1.",
                     "Under \(schannelProtocols)\\TLS 1.2\\Server set Enabled=1, DisabledByDefault=0; reboot (SChannel reads these at start).",
                 ],
-                "dotnet": [
-                    "Target .NET Framework 4.7 or later (or .NET 6+) and do not set ServicePointManager.SecurityProtocol: the OS default then applies.",
-                    #"On older targets set DWORD SchUseStrongCrypto=1 and SystemDefaultTlsVersions=1 under HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319 and HKLM\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319."#,
-                ],
+                "dotnet": [dotnetTargetFramework, dotnetStrongCrypto],
                 "java": [
                     "Server: add TLSv1, TLSv1.1 (and SSLv3) to jdk.tls.disabledAlgorithms in $JAVA_HOME/conf/security/java.security (JDK 8u291+ and 11+ already do).",
-                    "Clients: -Djdk.tls.client.protocols=TLSv1.2,TLSv1.3 (and -Dhttps.protocols=TLSv1.2,TLSv1.3 for HttpsURLConnection).",
+                    javaClientProtocols,
                 ],
-                "openssl": ["openssl.cnf [system_default_sect]: MinProtocol = TLSv1.2; in code: SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)."],
+                "openssl": [openSSLMinimumProtocol],
             ]),
         "tls13": Entry(
             generic: ["Offer TLS 1.3 (and TLS 1.2 for older clients)."],

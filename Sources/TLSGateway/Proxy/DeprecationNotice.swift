@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import TLSPolicy
 import TLSWire
 
 /// The words and headers a legacy client gets: deprecation headers in warn mode and the
@@ -30,11 +31,7 @@ struct DeprecationNotice {
         return s
     }
 
-    var fix: String {
-        "Upgrade the client's TLS stack so it offers \(policy.minimumVersion.displayName) or newer "
-            + "(for example .NET Framework 4.6.2+ or set SecurityProtocol to Tls12, Java 8+, OpenSSL 1.0.1+, "
-            + "curl 7.34+, Python 3.4+ linked to OpenSSL 1.0.1+), then retry."
-    }
+    var fix: String { ClientRemediation.upgradeSentence(minimumVersion: policy.minimumVersion) }
 
     /// The explain response: status, headers and body.
     func explainResponse(_ settings: ExplainSettings) -> (HTTPResponseHead, String) {

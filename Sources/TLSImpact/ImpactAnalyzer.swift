@@ -281,7 +281,9 @@ struct GroupBuilder {
         if let k = o.apiKey { apiKeys.insert(k) }
         if let u = o.userAgent { Self.appendNew(u, to: &userAgents) }
         if let r = verdict.reason { Self.appendNew(r, to: &reasons) }
-        Self.appendNew(identity.fix ?? Self.genericFix(verdict), to: &fixes)
+        // The client table's fixes are about reaching TLS 1.2; a TLS 1.3 minimum gets the TLS 1.3 one.
+        let familyFix = verdict.minimum >= .tls13 ? nil : identity.fix
+        Self.appendNew(familyFix ?? Self.genericFix(verdict), to: &fixes)
         if o.outcome == "refused" { alreadyRefused += o.connections }
         basis.insert(verdict.basis.rawValue)
     }

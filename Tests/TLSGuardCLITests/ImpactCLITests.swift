@@ -102,6 +102,9 @@ struct ImpactCLITests {
         #expect(legacy["requests"] as? Int == 3)
         #expect(legacy["maxVersions"] as? [String] == ["TLS 1.0"])
         #expect(legacy["userAgents"] as? [String] == ["legacy-app/1.0"])
+        // Named from the shipped client table (curl's TLS 1.0 hello), with curl's fix.
+        #expect((legacy["clients"] as? [String])?.first?.hasPrefix("curl 7.88") == true, "\(legacy)")
+        #expect((legacy["fixes"] as? [String])?.first?.contains("curl 7.34") == true, "\(legacy)")
         #expect((legacy["reasons"] as? [String])?.first?.contains("below the minimum TLS 1.2") == true, "\(legacy)")
         #expect((legacy["fixes"] as? [String])?.isEmpty == false)
         #expect(groups["(no API key)"]?["maxVersions"] as? [String] == ["TLS 1.1"])

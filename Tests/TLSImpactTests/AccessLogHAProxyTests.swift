@@ -100,11 +100,15 @@ struct AccessLogHAProxyTests {
     }
 
     @Test func haproxysOwnMessagesAreUnparsableLines() async throws {
-        let lines = ["[NOTICE]   (16053) : haproxy version is 2.6.12-1+deb12u4", Self.httplogSyslog]
-        let (_, r) = try await AccessLogFixture.read(.haproxy, lines, format: nil, zone: Self.utc)
+        let lines = ["[NOTICE]   (16053) : haproxy version is 2.6.12-1+deb12u4", Self.httplogSyslog,
+                     "127.0.0.1:53696 [03/Dec/2026:17:08:52.279] tls/1: Connection closed during SSL handshake",
+                     "<134>Dec  3 17:08:52 haproxy[1]: 127.0.0.1:53698 [03/Dec/2026:17:08:52.300] tls/1: SSL handshake failure"]
+        let (source, r) = try await AccessLogFixture.read(.haproxy, lines, format: nil, zone: Self.utc)
         #expect(r.summary.unparsable == 1)
         #expect(r.summary.firstProblems.first?.line == 1)
+        #expect(r.summary.connectionErrors == 2)
         #expect(r.observations.count == 1)
+        #expect(source.limitations.contains { $0.hasPrefix("2 connections in the window failed before a request") })
     }
 
     @Test(arguments: [

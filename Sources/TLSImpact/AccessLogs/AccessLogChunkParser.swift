@@ -35,6 +35,7 @@ struct AccessLogChunkParser {
         var groups = LogLineGroups()
         var values = LineValues()
         var timestamp = LogTimestamp(format: format.time, zone: zone)
+        var errorTimestamp = LogTimestamp(format: .commonLogLocalMilliseconds, zone: zone)
         let trackSeen = format.kind == .envoy
         let fileSeed = ByteHash.mix(ByteHash.seed, UInt64(fileIndex))
         var lineStart = start
@@ -71,6 +72,12 @@ struct AccessLogChunkParser {
             switch format.lines {
             case .matched(let matcher): matched = matcher.match(p, s, e, &values)
             case .json(let keys): matched = keys.scan(p, s, e, &values)
+            }
+            if !matched && format.kind == .haproxy, let t = Self.connectionErrorTime(p, s, e) {
+                if let time = errorTimestamp.parse(p, t.lowerBound, t.upperBound) {
+                    if time >= since && time < until { chunk.summary.connectionErrors += 1 } else { chunk.summary.outsideWindow += 1 }
+                    continue
+                }
             }
             guard matched else {
                 problem(format.kind == .envoy ? "not one JSON object" : "does not match the log format", lineStart, e)
@@ -139,6 +146,24 @@ struct AccessLogChunkParser {
                 .merge(g.tally)
         }
         return chunk
+    }
+
+    /// HAProxy's own line for a connection that failed before a request (configuration manual
+    /// §8.2.5, without an error-log-format): `ADDR:PORT [DATE] FRONTEND/BIND: message`. The date's range.
+    static func connectionErrorTime(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Range<Int>? {
+        var i = s
+        var colon = false
+        while i < e && p[i] != 0x20 { if p[i] == UInt8(ascii: ":") { colon = true }; i += 1 }
+        guard colon, i + 2 < e, p[i + 1] == UInt8(ascii: "[") else { return nil }
+        let dateStart = i + 2
+        var j = dateStart
+        while j < e && p[j] != UInt8(ascii: "]") { j += 1 }
+        guard j + 1 < e, p[j + 1] == 0x20 else { return nil }
+        var k = j + 2
+        var slash = false
+        while k < e && p[k] != 0x20 { if p[k] == UInt8(ascii: "/") { slash = true }; k += 1 }
+        guard slash, k < e, p[k - 1] == UInt8(ascii: ":") else { return nil }
+        return dateStart..<j
     }
 
     /// `-` or nothing: the log's way of writing "no value".

@@ -70,6 +70,10 @@ public struct AccessLogSource: ImpactSource {
         if s.unparsable > 0, let first = s.firstProblems.first {
             out.append("\(s.unparsable) of \(s.lines) lines could not be read and are left out (the first: \(first))")
         }
+        if s.connectionErrors > 0 {
+            out.append("\(s.connectionErrors) connections in the window failed before a request (HAProxy's connection-error "
+                + "lines, such as a failed handshake): they carry no version and are not judged")
+        }
         if s.withoutTLS > 0 {
             out.append("\(s.withoutTLS) requests in the window did not come over TLS and are left out")
         }

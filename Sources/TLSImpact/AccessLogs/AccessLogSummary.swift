@@ -9,6 +9,10 @@ public struct AccessLogSummary: Sendable, Hashable {
     public var outsideWindow = 0
     /// Lines of requests that did not come over TLS (the format has a version field and it is empty).
     public var withoutTLS = 0
+    /// HAProxy's connection-error lines in the window (`127.0.0.1:53696 [03/Dec/2026:17:08:52.279]
+    /// fe/1: SSL handshake failure`): connections that failed before a request, logged in HAProxy's
+    /// own format rather than the log-format; they carry no version and are not observations.
+    public var connectionErrors = 0
     /// Lines that did not match the format, or whose time could not be read.
     public var unparsable = 0
     /// The first few unparsable lines, by file and line number.
@@ -24,6 +28,7 @@ public struct AccessLogSummary: Sendable, Hashable {
         counted += other.counted
         outsideWindow += other.outsideWindow
         withoutTLS += other.withoutTLS
+        connectionErrors += other.connectionErrors
         unparsable += other.unparsable
         firstProblems = Array((firstProblems + other.firstProblems).sorted().prefix(Self.problemsKept))
     }

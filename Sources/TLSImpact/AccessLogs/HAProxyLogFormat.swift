@@ -214,6 +214,7 @@ enum HAProxyLogFormat {
         let shape: LineMatcher.Shape = switch type {
         case .captures: .braces
         case .zonedDate, .anyString: quoted ? .quoted : .any
+        case .number, .epoch: flags.hex ? .token : .number
         default: quoted ? .quoted : .token
         }
         if quoted { segments.append(.literal([UInt8(ascii: "\"")])) }

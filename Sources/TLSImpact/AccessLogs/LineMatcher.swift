@@ -11,8 +11,10 @@ struct LineMatcher: Sendable {
     enum Shape: Sendable, Hashable {
         /// Any bytes.
         case any
-        /// No space (addresses, numbers, versions, suite names, times without a zone).
+        /// No space (addresses, versions, suite names, times without a zone).
         case token
+        /// A number as logs write it: digits, `-` (none, or -1), `+` (HAProxy's logasap), `.`.
+        case number
         /// Inside quotes: no `"` unless escaped with a backslash (when the log escapes so).
         case quoted
         /// HAProxy's `%hr`/`%hs`: `{…}`, or nothing when no header is captured.
@@ -124,6 +126,9 @@ struct LineMatcher: Sendable {
         switch shape {
         case .any, .braces: return true
         case .token: return p[k] != 0x20
+        case .number:
+            let c = p[k]
+            return (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
         case .quoted: return p[k] != UInt8(ascii: "\"") || (backslashEscapes && Self.isEscaped(p, from, k))
         }
     }

@@ -15,24 +15,29 @@ enum NginxLogFormat {
     /// The variables tlsguard reads, and the shape of their values.
     static let variables: [String: (LogField, LineMatcher.Shape)] = [
         "remote_addr": (.clientAddress, .token),
-        "remote_port": (.clientPort, .token),
+        "remote_port": (.clientPort, .number),
         "time_local": (.time, .any),
         "time_iso8601": (.time, .token),
-        "msec": (.time, .token),
+        "msec": (.time, .number),
         "ssl_protocol": (.tlsVersion, .token),
         "ssl_cipher": (.cipher, .token),
         "ssl_ciphers": (.offeredSuites, .token),
         "ssl_curves": (.offeredGroups, .token),
         "ssl_server_name": (.serverName, .token),
         "http_user_agent": (.userAgent, .any),
-        "connection": (.connectionID, .token),
-        "connection_requests": (.connectionRequests, .token),
+        "connection": (.connectionID, .number),
+        "connection_requests": (.connectionRequests, .number),
     ]
 
-    /// Variables whose values have no spaces, beside the ones read: a tighter match.
+    /// Variables whose values are numbers, beside the ones read: a tighter match.
+    static let numberVariables: Set<String> = [
+        "status", "body_bytes_sent", "bytes_sent", "request_length", "request_time", "server_port", "pid",
+        "realip_remote_port", "proxy_protocol_port",
+    ]
+
+    /// Variables whose values have no spaces.
     static let tokenVariables: Set<String> = [
-        "status", "body_bytes_sent", "bytes_sent", "request_length", "request_time", "upstream_response_time",
-        "upstream_connect_time", "upstream_header_time", "upstream_status", "upstream_addr", "remote_user",
+        "remote_user",
         "server_port", "server_addr", "host", "scheme", "server_protocol", "request_method", "pid", "pipe",
         "ssl_session_reused", "ssl_session_id", "ssl_early_data", "ssl_alpn_protocol", "binary_remote_addr",
         "realip_remote_addr", "realip_remote_port", "proxy_protocol_addr", "proxy_protocol_port", "time_iso8601",
@@ -62,7 +67,8 @@ enum NginxLogFormat {
             i = next
             let lower = name.lowercased()
             var field: LogField?
-            var shape: LineMatcher.Shape = tokenVariables.contains(lower) ? .token : .any
+            var shape: LineMatcher.Shape = numberVariables.contains(lower) ? .number
+                : tokenVariables.contains(lower) ? .token : .any
             if lower == apiKeyVariable {
                 field = .apiKey
             } else if let (f, s) = variables[lower] {

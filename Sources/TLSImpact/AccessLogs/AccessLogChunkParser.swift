@@ -140,11 +140,7 @@ struct AccessLogChunkParser {
         }
         chunk.lineCount = lineNumber
 
-        var decoder = AccessLogFactsDecoder(format: format, hashAPIKey: hashAPIKey)
-        for g in groups.groups {
-            chunk.facts[decoder.facts(g.key), default: AccessLogTally(first: g.tally.first, last: g.tally.last)]
-                .merge(g.tally)
-        }
+        chunk.facts = AccessLogFactsDecoder(format: format, hashAPIKey: hashAPIKey).facts(groups)
         return chunk
     }
 

@@ -13,47 +13,53 @@ struct AccessLogFacts: Hashable, Sendable {
     /// `sha256:<hex>` of the logged key, as the gateway records it by default.
     var apiKey: String?
     var userAgent: String?
+
+    /// A few short facts only; the rest are compared by `==` (groups that differ only in them
+    /// are rare, and hashing every string of every group was a large share of the time).
+    func hash(into h: inout Hasher) {
+        h.combine(clientAddress)
+        h.combine(negotiatedVersion)
+        h.combine(apiKey)
+    }
 }
 
-/// Turns a group's raw key into facts, with the format's escaping and encodings; caches the
-/// API-key hashes (a key recurs in many groups).
+/// Turns the groups of one parsing task into facts, with the format's escaping and encodings:
+/// each distinct value of a field is decoded (and an API key hashed) once.
 struct AccessLogFactsDecoder {
     let format: AccessLogFormat
     let hashAPIKey: @Sendable (String) -> String
-    private var hashed: [String: String] = [:]
 
-    init(format: AccessLogFormat, hashAPIKey: @escaping @Sendable (String) -> String) {
-        self.format = format
-        self.hashAPIKey = hashAPIKey
+    func facts(_ groups: LogLineGroups) -> [AccessLogFacts: AccessLogTally] {
+        let decoded: [[String?]] = LogField.facts.enumerated().map { k, field in
+            let interner = groups.values[k]
+            return (0..<interner.count).map { decode(field, interner.value(Int32($0))) }
+        }
+        var out: [AccessLogFacts: AccessLogTally] = [:]
+        for (g, tally) in groups.tallies.enumerated() {
+            let key = groups.key(of: g)
+            func value(_ k: Int) -> String? { key[k] < 0 ? nil : decoded[k][Int(key[k])] }
+            let f = AccessLogFacts(
+                clientAddress: value(0), serverName: value(1), negotiatedVersion: value(2), cipherSuite: value(3),
+                offeredSuites: value(4), offeredGroups: value(5), ja3: value(6), ja4: value(7), apiKey: value(8),
+                userAgent: value(9))
+            if out[f] == nil { out[f] = tally } else { out[f]!.merge(tally) }
+        }
+        return out
     }
 
-    mutating func facts(_ key: [UInt8]) -> AccessLogFacts {
-        let raw = LogLineGroups.values(of: key)
-        func text(_ field: LogField) -> String? {
-            guard let bytes = raw[field] else { return nil }
-            let s = LogValueDecoder.decode(bytes, format.escaping, backslashes: format.backslashes)
-            return s.isEmpty || s == "-" ? nil : s
+    /// One raw value as the records name it.
+    func decode(_ field: LogField, _ bytes: ArraySlice<UInt8>) -> String? {
+        let s = LogValueDecoder.decode(bytes, format.escaping, backslashes: format.backslashes)
+        if s.isEmpty || s == "-" { return nil }
+        switch field {
+        case .clientAddress: return format.hexClientAddress ? Self.address(hex: s) : s
+        case .tlsVersion: return LogValueNames.version(s)
+        case .cipher: return LogValueNames.cipher(s)
+        case .offeredSuites: return LogValueNames.suites(s, format.suitesEncoding)
+        case .offeredGroups: return LogValueNames.groups(s, format.groupsEncoding)
+        case .apiKey: return hashAPIKey(s)
+        default: return s
         }
-        var f = AccessLogFacts()
-        f.clientAddress = text(.clientAddress).map { format.hexClientAddress ? Self.address(hex: $0) : $0 }
-        f.serverName = text(.serverName)
-        f.negotiatedVersion = text(.tlsVersion).map(LogValueNames.version)
-        f.cipherSuite = text(.cipher).map(LogValueNames.cipher)
-        f.offeredSuites = text(.offeredSuites).flatMap { LogValueNames.suites($0, format.suitesEncoding) }
-        f.offeredGroups = text(.offeredGroups).flatMap { LogValueNames.groups($0, format.groupsEncoding) }
-        f.ja3 = text(.ja3)
-        f.ja4 = text(.ja4)
-        f.userAgent = text(.userAgent)
-        if let key = text(.apiKey) {
-            if let h = hashed[key] {
-                f.apiKey = h
-            } else {
-                let h = hashAPIKey(key)
-                hashed[key] = h
-                f.apiKey = h
-            }
-        }
-        return f
     }
 
     /// HAProxy's `%{+X}ci`: `7F000001` → `127.0.0.1`; 32 hex digits → an IPv6 address. Anything

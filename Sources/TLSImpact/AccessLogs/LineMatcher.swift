@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A log format compiled for matching lines: literal text, HAProxy's collapsing separators and
 /// fields, matched over a line's UTF-8 bytes without building strings.
 ///
@@ -33,6 +41,16 @@ struct LineMatcher: Sendable {
     /// Whether `\"` inside a value is an escaped quote (nginx `escape=json`, HAProxy's `E` flag).
     let backslashEscapes: Bool
 
+    // The segments flattened for matching: no enum payload (an array) is copied per byte.
+    private let kinds: [Kind]
+    private let literalStart: [Int]
+    private let literalEnd: [Int]
+    private let literalBytes: [UInt8]
+    private let slots: [Int]
+    private let shapes: [Shape]
+
+    private enum Kind: UInt8 { case literal, separator, field }
+
     static let stepBudget = 4096
 
     init(segments: [Segment], backslashEscapes: Bool) {
@@ -49,6 +67,33 @@ struct LineMatcher: Sendable {
         }
         self.segments = merged
         self.backslashEscapes = backslashEscapes
+        var kinds: [Kind] = [], starts: [Int] = [], ends: [Int] = [], bytes: [UInt8] = [], slots: [Int] = []
+        var shapes: [Shape] = []
+        for s in merged {
+            starts.append(bytes.count)
+            switch s {
+            case .literal(let b):
+                kinds.append(.literal)
+                bytes += b
+                slots.append(-1)
+                shapes.append(.any)
+            case .separator:
+                kinds.append(.separator)
+                slots.append(-1)
+                shapes.append(.any)
+            case .field(let slot, let shape, _):
+                kinds.append(.field)
+                slots.append(slot?.rawValue ?? -1)
+                shapes.append(shape)
+            }
+            ends.append(bytes.count)
+        }
+        self.kinds = kinds
+        self.literalStart = starts
+        self.literalEnd = ends
+        self.literalBytes = bytes
+        self.slots = slots
+        self.shapes = shapes
     }
 
     /// The first two fields that follow each other with nothing between them (their values
@@ -68,87 +113,138 @@ struct LineMatcher: Sendable {
         segments.compactMap { if case .field(_, _, let n) = $0 { return n } else { return nil } }
     }
 
-    /// Matches `p[start..<end]`; on success the value of each slot is `values[2*slot] ..< values[2*slot+1]`.
+    /// Matches `p[start..<end]`; on success each field's range is in `values`.
     func match(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ values: inout LineValues) -> Bool {
-        var budget = Self.stepBudget
-        return step(0, start, p, start, end, &values, &budget)
-    }
-
-    private func step(_ i: Int, _ pos: Int, _ p: UnsafePointer<UInt8>, _ lineStart: Int, _ end: Int,
-                      _ values: inout LineValues, _ budget: inout Int) -> Bool {
-        if i == segments.count { return pos == end }
-        switch segments[i] {
-        case .literal(let bytes):
-            guard Self.hasLiteral(bytes, p, pos, end) else { return false }
-            return step(i + 1, pos + bytes.count, p, lineStart, end, &values, &budget)
-        case .separator:
-            if pos < end && p[pos] == 0x20 { return step(i + 1, pos + 1, p, lineStart, end, &values, &budget) }
-            if pos == lineStart || p[pos - 1] == 0x20 { return step(i + 1, pos, p, lineStart, end, &values, &budget) }
-            return false
-        case .field(let slot, let shape, _):
-            if shape == .braces {
-                var k = pos
-                if pos < end && p[pos] == UInt8(ascii: "{") {
-                    k = pos + 1
-                    while k < end && p[k] != UInt8(ascii: "}") { k += 1 }
-                    guard k < end else { return false }
-                    k += 1
+        kinds.withUnsafeBufferPointer { kinds in
+            literalStart.withUnsafeBufferPointer { ls in
+                literalEnd.withUnsafeBufferPointer { le in
+                    literalBytes.withUnsafeBufferPointer { lb in
+                        slots.withUnsafeBufferPointer { slots in
+                            shapes.withUnsafeBufferPointer { shapes in
+                                var run = Run(kinds: kinds, literalStart: ls, literalEnd: le, literal: lb, slots: slots,
+                                              shapes: shapes, backslashEscapes: backslashEscapes, p: p, lineStart: start,
+                                              end: end, budget: Self.stepBudget)
+                                return run.step(0, start, &values)
+                            }
+                        }
+                    }
                 }
-                values.set(slot, pos, k)
-                return step(i + 1, k, p, lineStart, end, &values, &budget)
-            }
-            if i + 1 == segments.count {
-                var k = pos
-                while k < end {
-                    if !allows(shape, p, pos, k) { return false }
-                    k += 1
-                }
-                values.set(slot, pos, end)
-                return true
-            }
-            var k = pos
-            while true {
-                if nextStarts(at: k, after: pos, i + 1, p, lineStart, end) {
-                    budget -= 1
-                    if budget < 0 { return false }
-                    values.set(slot, pos, k)
-                    if step(i + 1, k, p, lineStart, end, &values, &budget) { return true }
-                }
-                if k >= end || !allows(shape, p, pos, k) { return false }
-                k += 1
             }
         }
     }
 
-    /// Whether a value of `shape` that started at `from` may contain the byte at `k`.
-    @inline(__always)
-    private func allows(_ shape: Shape, _ p: UnsafePointer<UInt8>, _ from: Int, _ k: Int) -> Bool {
-        switch shape {
-        case .any, .braces: return true
-        case .token: return p[k] != 0x20
-        case .number:
-            let c = p[k]
-            return (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
-        case .quoted: return p[k] != UInt8(ascii: "\"") || (backslashEscapes && Self.isEscaped(p, from, k))
-        }
-    }
+    /// One line's match: the flattened segments and the line, as pointers.
+    private struct Run {
+        let kinds: UnsafeBufferPointer<Kind>
+        let literalStart: UnsafeBufferPointer<Int>
+        let literalEnd: UnsafeBufferPointer<Int>
+        let literal: UnsafeBufferPointer<UInt8>
+        let slots: UnsafeBufferPointer<Int>
+        let shapes: UnsafeBufferPointer<Shape>
+        let backslashEscapes: Bool
+        let p: UnsafePointer<UInt8>
+        let lineStart: Int
+        let end: Int
+        var budget: Int
 
-    /// Whether segment `i` (a literal or a separator) can start at `k`, ending a value begun at `from`.
-    @inline(__always)
-    private func nextStarts(at k: Int, after from: Int, _ i: Int, _ p: UnsafePointer<UInt8>, _ lineStart: Int,
-                            _ end: Int) -> Bool {
-        switch segments[i] {
-        case .literal(let bytes):
-            guard Self.hasLiteral(bytes, p, k, end) else { return false }
-            // An escaped quote inside the value is not the closing one.
-            if backslashEscapes && bytes[0] == UInt8(ascii: "\"") && Self.isEscaped(p, from, k) { return false }
+        mutating func step(_ i: Int, _ pos: Int, _ values: inout LineValues) -> Bool {
+            if i == kinds.count { return pos == end }
+            switch kinds[i] {
+            case .literal:
+                guard hasLiteral(i, at: pos) else { return false }
+                return step(i + 1, pos + literalEnd[i] - literalStart[i], &values)
+            case .separator:
+                if pos < end && p[pos] == 0x20 { return step(i + 1, pos + 1, &values) }
+                if pos == lineStart || p[pos - 1] == 0x20 { return step(i + 1, pos, &values) }
+                return false
+            case .field:
+                let shape = shapes[i]
+                let slot = slots[i]
+                if shape == .braces {
+                    var k = pos
+                    if pos < end && p[pos] == UInt8(ascii: "{") {
+                        k = pos + 1
+                        while k < end && p[k] != UInt8(ascii: "}") { k += 1 }
+                        guard k < end else { return false }
+                        k += 1
+                    }
+                    values.set(slot: slot, pos, k)
+                    return step(i + 1, k, &values)
+                }
+                if i + 1 == kinds.count {
+                    var k = pos
+                    while k < end {
+                        if !allows(shape, pos, k) { return false }
+                        k += 1
+                    }
+                    values.set(slot: slot, pos, end)
+                    return true
+                }
+                let next = i + 1
+                let nextIsLiteral = kinds[next] == .literal
+                let first = nextIsLiteral ? literal[literalStart[next]] : 0x20
+                var k = pos
+                while true {
+                    let candidate: Bool
+                    if k < end && p[k] == first {
+                        candidate = nextIsLiteral ? hasLiteral(next, at: k) && !(backslashEscapes && first == UInt8(ascii: "\"")
+                            && LineMatcher.isEscaped(p, pos, k)) : true
+                    } else {
+                        // A field that wrote nothing after a space: HAProxy does not repeat the separator.
+                        candidate = !nextIsLiteral && k == pos && (k == lineStart || p[k - 1] == 0x20)
+                    }
+                    if candidate {
+                        budget -= 1
+                        if budget < 0 { return false }
+                        values.set(slot: slot, pos, k)
+                        if step(next, k, &values) { return true }
+                    }
+                    if k >= end || !allows(shape, pos, k) { return false }
+                    k += 1
+                    // Skip the bytes that can be neither the next segment's start nor the end of
+                    // the value's shape, in one tight loop per shape.
+                    switch shape {
+                    case .token:
+                        while k < end, p[k] != first, p[k] != 0x20 { k += 1 }
+                    case .number:
+                        while k < end, p[k] != first, (p[k] >= 0x30 && p[k] <= 0x39) || p[k] == UInt8(ascii: ".") { k += 1 }
+                    case .quoted:
+                        while k < end, p[k] != first, p[k] != UInt8(ascii: "\"") { k += 1 }
+                    case .any, .braces:
+                        if k < end, let hit = memchr(p + k, Int32(first), end - k) {
+                            k = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - p
+                        } else {
+                            k = end
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Whether a value of `shape` that started at `from` may contain the byte at `k`.
+        @inline(__always)
+        func allows(_ shape: Shape, _ from: Int, _ k: Int) -> Bool {
+            switch shape {
+            case .any, .braces: return true
+            case .token: return p[k] != 0x20
+            case .number:
+                let c = p[k]
+                return (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
+            case .quoted: return p[k] != UInt8(ascii: "\"") || (backslashEscapes && LineMatcher.isEscaped(p, from, k))
+            }
+        }
+
+        @inline(__always)
+        func hasLiteral(_ i: Int, at pos: Int) -> Bool {
+            let s = literalStart[i]
+            let n = literalEnd[i] - s
+            guard end - pos >= n else { return false }
+            var j = 0
+            while j < n {
+                if p[pos + j] != literal[s + j] { return false }
+                j += 1
+            }
             return true
-        case .separator:
-            if k < end && p[k] == 0x20 { return true }
-            // A field that wrote nothing after a space: the separator is not repeated.
-            return k == from && (k == lineStart || p[k - 1] == 0x20)
-        case .field:
-            return false
         }
     }
 
@@ -194,6 +290,14 @@ struct LineValues {
         guard let field else { return }
         bounds[2 * field.rawValue] = start
         bounds[2 * field.rawValue + 1] = end
+    }
+
+    /// `slot`: a `LogField`'s raw value, or -1 (not kept).
+    @inline(__always)
+    mutating func set(slot: Int, _ start: Int, _ end: Int) {
+        guard slot >= 0 else { return }
+        bounds[2 * slot] = start
+        bounds[2 * slot + 1] = end
     }
 
     @inline(__always)

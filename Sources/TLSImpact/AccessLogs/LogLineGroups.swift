@@ -1,66 +1,36 @@
 /// The lines of one parsing task grouped by the raw bytes of their facts, without making a string
-/// per line: a line's fact values are copied into one key (each prefixed by its length), hashed,
-/// and counted into the group with that key. Strings are made once per group, at the end.
+/// per line: each fact's value is numbered by its field's `ByteInterner`, the numbers make the
+/// line's key, and the key is numbered again: the group. Strings are made once per distinct
+/// value, at the end.
 struct LogLineGroups {
-    struct Group {
-        /// For each of `LogField.facts`: a 2-byte length (0xFFFF: absent), then the bytes.
-        var key: [UInt8]
-        var hash: UInt64
-        /// The next group with the same hash, or -1.
-        var next: Int
-        var tally: AccessLogTally
-    }
+    /// One interner per field of `LogField.facts`.
+    private(set) var values = [ByteInterner](repeating: ByteInterner(), count: LogField.facts.count)
+    private var keys = ByteInterner()
+    private(set) var tallies: [AccessLogTally] = []
+    private var key = [Int32](repeating: -1, count: LogField.facts.count)
 
-    private(set) var groups: [Group] = []
-    private var index: [UInt64: Int] = [:]
-    private var scratch: [UInt8] = []
-
-    static let absent: UInt16 = 0xFFFF
-
-    init() {
-        scratch.reserveCapacity(4096)
-    }
+    init() {}
 
     /// Counts one line. `connection`: the hash identifying its connection, if the line has one;
     /// `newConnection`: whether the line counts as a connection by itself (no identifier).
-    mutating func add(_ p: UnsafePointer<UInt8>, _ values: LineValues, time: Double, connection: UInt64?,
+    mutating func add(_ p: UnsafePointer<UInt8>, _ line: LineValues, time: Double, connection: UInt64?,
                       newConnection: Bool) {
-        scratch.removeAll(keepingCapacity: true)
-        for field in LogField.facts {
-            if let r = values.range(field) {
-                let n = min(r.count, Int(Self.absent) - 1)
-                scratch.append(UInt8(truncatingIfNeeded: n >> 8))
-                scratch.append(UInt8(truncatingIfNeeded: n))
-                scratch.append(contentsOf: UnsafeBufferPointer(start: p + r.lowerBound, count: n))
-            } else {
-                scratch.append(0xFF)
-                scratch.append(0xFF)
-            }
+        for (k, field) in LogField.facts.enumerated() {
+            key[k] = line.range(field).map { values[k].intern(p, $0) } ?? -1
         }
-        let hash = scratch.withUnsafeBytes { ByteHash.hash($0.baseAddress!, $0.count) }
-        var g = index[hash] ?? -1
-        while g >= 0 && groups[g].key != scratch { g = groups[g].next }
-        if g < 0 {
-            groups.append(Group(key: scratch, hash: hash, next: index[hash] ?? -1,
-                                tally: AccessLogTally(first: time, last: time)))
-            g = groups.count - 1
-            index[hash] = g
-        }
-        groups[g].tally.count(time: time, connection: connection, newConnection: newConnection)
+        let k = key
+        let g = Int(k.withUnsafeBytes { raw in
+            keys.intern(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), 0..<raw.count)
+        })
+        if g == tallies.count { tallies.append(AccessLogTally(first: time, last: time)) }
+        tallies[g].count(time: time, connection: connection, newConnection: newConnection)
     }
 
-    /// The raw bytes of each fact in a group's key (nil: absent).
-    static func values(of key: [UInt8]) -> [LogField: ArraySlice<UInt8>] {
-        var out: [LogField: ArraySlice<UInt8>] = [:]
-        var i = 0
-        for field in LogField.facts {
-            let n = Int(key[i]) << 8 | Int(key[i + 1])
-            i += 2
-            if n == Int(absent) { continue }
-            out[field] = key[i..<(i + n)]
-            i += n
+    /// Group `g`'s value number for each field of `LogField.facts` (-1: absent).
+    func key(of g: Int) -> [Int32] {
+        keys.value(Int32(g)).withUnsafeBytes { raw in
+            (0..<LogField.facts.count).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self) }
         }
-        return out
     }
 }
 
@@ -70,7 +40,7 @@ struct AccessLogTally: Sendable {
     /// Connections counted line by line (no identifier).
     var lineConnections = 0
     /// Identified connections (hashes of identifier, address and port, and the file).
-    var connections = Set<UInt64>()
+    var connections = ConnectionSet()
     var first: Double
     var last: Double
 
@@ -92,8 +62,32 @@ struct AccessLogTally: Sendable {
     mutating func merge(_ other: AccessLogTally) {
         requests += other.requests
         lineConnections += other.lineConnections
-        connections.formUnion(other.connections)
+        connections.merge(other.connections)
         first = min(first, other.first)
         last = max(last, other.last)
+    }
+}
+
+/// A set of connection hashes that allocates nothing for the one connection most groups have.
+struct ConnectionSet: Sendable {
+    private var first: UInt64 = 0
+    private var hasFirst = false
+    private var rest: Set<UInt64>?
+
+    var count: Int { (hasFirst ? 1 : 0) + (rest?.count ?? 0) }
+
+    @inline(__always)
+    mutating func insert(_ h: UInt64) {
+        if !hasFirst {
+            first = h
+            hasFirst = true
+        } else if h != first {
+            if rest == nil { rest = [h] } else { rest!.insert(h) }
+        }
+    }
+
+    mutating func merge(_ other: ConnectionSet) {
+        if other.hasFirst { insert(other.first) }
+        for h in other.rest ?? [] { insert(h) }
     }
 }

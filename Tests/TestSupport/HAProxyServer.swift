@@ -1,15 +1,18 @@
 import Foundation
 
 /// A real HAProxy (Debian's) on 127.0.0.1 at a free port, terminating TLS with the `bind`
-/// options given (certificates, ciphers) and answering 200 itself; stopped by `stop()`.
+/// options given (certificates, ciphers) and answering 200 itself; stopped by `stop()`. Its
+/// standard output and error (where `log stdout` lines go) are in `outputPath`.
 final class HAProxyServer: @unchecked Sendable {
     // @unchecked: `process` is only touched by start/stop; `stopped` is behind a lock.
     let port: Int
+    let outputPath: String
     private let process: Process
     private let stopped = TestLocked(false)
 
-    private init(port: Int, process: Process) {
+    private init(port: Int, outputPath: String, process: Process) {
         self.port = port
+        self.outputPath = outputPath
         self.process = process
     }
 
@@ -18,8 +21,9 @@ final class HAProxyServer: @unchecked Sendable {
     }
 
     /// `bindOptions` follow `bind 127.0.0.1:PORT ssl` (e.g. `crt a.pem crt b.pem ciphers …`);
-    /// `global` lines go into the global section (e.g. `ssl-dh-param-file …`).
-    static func start(bindOptions: String, global: String = "") throws -> HAProxyServer {
+    /// `global` lines go into the global section (e.g. `ssl-dh-param-file …`), `frontend` lines
+    /// after the `bind` line (e.g. `log global`, `log-format …`, `capture request header …`).
+    static func start(bindOptions: String, global: String = "", frontend: String = "") throws -> HAProxyServer {
         guard let haproxy = binary else {
             throw TestSupportError.processFailed(command: "haproxy", status: -1, output: "haproxy not installed: run scripts/install-test-deps")
         }
@@ -37,6 +41,7 @@ final class HAProxyServer: @unchecked Sendable {
                   timeout server 10s
                 frontend tls
                   bind 127.0.0.1:\(port) ssl \(bindOptions)
+                  \(frontend)
                   http-request return status 200 content-type text/plain string "haproxy test peer"
 
                 """
@@ -54,7 +59,7 @@ final class HAProxyServer: @unchecked Sendable {
             TestChildProcesses.register(p.processIdentifier)
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline, p.isRunning, !TestSocket.canConnect(port: port) { usleep(20_000) }
-            if p.isRunning, TestSocket.canConnect(port: port) { return HAProxyServer(port: port, process: p) }
+            if p.isRunning, TestSocket.canConnect(port: port) { return HAProxyServer(port: port, outputPath: log.path, process: p) }
             if p.isRunning { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()
             TestChildProcesses.unregister(p.processIdentifier)

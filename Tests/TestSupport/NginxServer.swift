@@ -1,7 +1,8 @@
 import Foundation
 
 /// A real nginx (Debian's) on 127.0.0.1 at a free port, with a config made from `serverBlock`
-/// (the inside of one `server { … }` after its `listen` line), stopped by `stop()`.
+/// (the inside of one `server { … }` after its `listen` line) and optional `http` directives
+/// (e.g. a `log_format`, which nginx allows only there), stopped by `stop()`.
 final class NginxServer: @unchecked Sendable {
     // @unchecked: `process` is only touched by start/stop; `stopped` is behind a lock.
     let port: Int
@@ -19,7 +20,7 @@ final class NginxServer: @unchecked Sendable {
         ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func start(serverBlock: String) throws -> NginxServer {
+    static func start(serverBlock: String, http: String = "") throws -> NginxServer {
         guard let nginx = binary else {
             throw TestSupportError.processFailed(command: "nginx", status: -1, output: "nginx not installed: run scripts/install-test-deps")
         }
@@ -41,6 +42,7 @@ final class NginxServer: @unchecked Sendable {
                     fastcgi_temp_path \(dir.path)/fastcgi;
                     uwsgi_temp_path \(dir.path)/uwsgi;
                     scgi_temp_path \(dir.path)/scgi;
+                    \(http)
                     server {
                         listen 127.0.0.1:\(port) ssl;
                         \(serverBlock)

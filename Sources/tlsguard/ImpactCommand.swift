@@ -28,6 +28,12 @@ struct ImpactCommand: AsyncParsableCommand {
               tlsguard impact --db records.sqlite --since 30d --min TLSv1.2
               tlsguard impact --db records.sqlite --config gateway.yaml --by client
               tlsguard impact --db records.sqlite --config gateway.yaml --at 2027-03-01T10:00:00Z --format csv
+              tlsguard impact --nginx-log /var/log/nginx/access.log --log-format "$(cat fmt)" \\
+                  --api-key-field '$http_x_api_key' --min TLSv1.2
+
+            Access logs (nginx, HAProxy, Envoy) have no refused handshakes and no offered maximum:
+            clients are judged by the version they negotiated, and the report says so
+            (docs/impact-logs.md lists the log formats that make it as exact as a log can be).
 
             Exit codes: 0 no client would be refused, 1 some would be, 2 the records could not be
             read, 64 usage error (one line names the problem).
@@ -36,6 +42,21 @@ struct ImpactCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("SQLite records written by `tlsguard gateway` (records.database).", valueName: "file"))
     var db: String?
+
+    @Option(name: .customLong("nginx-log"), help: ArgumentHelp("nginx access log(s) instead of records (repeat for several; docs/impact-logs.md).", valueName: "file"))
+    var nginxLogs: [String] = []
+
+    @Option(name: .customLong("haproxy-log"), help: ArgumentHelp("HAProxy access log(s) instead of records.", valueName: "file"))
+    var haproxyLogs: [String] = []
+
+    @Option(name: .customLong("envoy-log"), help: ArgumentHelp("Envoy JSON access log(s) instead of records.", valueName: "file"))
+    var envoyLogs: [String] = []
+
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("The log's format: nginx log_format value (default combined), HAProxy log-format (default httplog's; 'hr={User-Agent|X-API-Key} …' names captured headers), Envoy 'field=key,…'.", valueName: "format"))
+    var logFormat: String?
+
+    @Option(name: .customLong("api-key-field"), help: ArgumentHelp("Where a log has the API key: an nginx variable ($http_x_api_key), a HAProxy captured header, an Envoy JSON key.", valueName: "name"))
+    var apiKeyField: String?
 
     @Option(help: ArgumentHelp("Window start: a duration back from now (30d, 12h, 2w) or a date (2026-11-01).", valueName: "when"))
     var since: String = "30d"
@@ -68,8 +89,14 @@ struct ImpactCommand: AsyncParsableCommand {
     var limit: Int = 50
 
     func validate() throws {
-        guard db != nil else { throw ValidationError("give the records to read: --db FILE") }
+        let sources = [db.map { _ in "--db" }, nginxLogs.isEmpty ? nil : "--nginx-log", haproxyLogs.isEmpty ? nil : "--haproxy-log",
+                       envoyLogs.isEmpty ? nil : "--envoy-log"].compactMap { $0 }
+        guard !sources.isEmpty else { throw ValidationError("give the records to read: --db FILE (or --nginx-log, --haproxy-log, --envoy-log FILE)") }
+        guard sources.count == 1 else { throw ValidationError("\(sources.joined(separator: " and ")): give one source") }
         if let db, !FileManager.default.isReadableFile(atPath: db) { throw ValidationError("--db: cannot read \(db)") }
+        if db != nil && (logFormat != nil || apiKeyField != nil) {
+            throw ValidationError("--log-format and --api-key-field describe an access log; records need neither")
+        }
         if let config, !FileManager.default.isReadableFile(atPath: config) { throw ValidationError("--config: cannot read \(config)") }
         if min != nil && config != nil {
             throw ValidationError("--min and --config both describe the policy to test: give one")
@@ -92,18 +119,16 @@ struct ImpactCommand: AsyncParsableCommand {
             let now = Date()
             let window = (since: Self.parseWhen(since, now: now)!, until: until.flatMap(GatewayConfiguration.parseDate) ?? now)
             let policy = try makePolicy(now: now)
-            let source: any ImpactSource
-            do {
-                source = try TelemetryStore(path: db!)
-            } catch {
-                throw CLIError("--db \(db!): \(error)", code: ExitStatus.unscannable)
-            }
+            let source = try makeSource()
             let report: ImpactReport
             do {
                 report = try await ImpactAnalyzer(policy: policy).run(source: source, since: window.since, until: window.until, grouping: by,
                                                                  gateways: Set(gateway))
             } catch {
                 throw CLIError("cannot read \(source.sourceDescription): \(error)", code: ExitStatus.unscannable)
+            }
+            if let logs = source as? AccessLogSource {
+                for problem in logs.problems { Terminal.printError("warning: \(problem)") }
             }
             let text: String
             switch format {
@@ -113,6 +138,26 @@ struct ImpactCommand: AsyncParsableCommand {
             }
             try OutputDestination.write(text, to: out)
             if report.totals.refusedConnections > 0 { throw ExitCode(ExitStatus.profileFailed) }
+        }
+    }
+
+    /// The records or logs to read.
+    func makeSource() throws -> any ImpactSource {
+        if let db {
+            do {
+                return try TelemetryStore(path: db)
+            } catch {
+                throw CLIError("--db \(db): \(error)", code: ExitStatus.unscannable)
+            }
+        }
+        let (kind, paths, flag): (AccessLogKind, [String], String) =
+            !nginxLogs.isEmpty ? (.nginx, nginxLogs, "--nginx-log")
+            : !haproxyLogs.isEmpty ? (.haproxy, haproxyLogs, "--haproxy-log") : (.envoy, envoyLogs, "--envoy-log")
+        do {
+            return try AccessLogSource(kind: kind, paths: paths, format: logFormat, apiKeyField: apiKeyField)
+        } catch {
+            // A missing file or a format that cannot be read: usage, named.
+            throw CLIError("\(flag): \(error)", code: ExitStatus.usage)
         }
     }
 

@@ -178,6 +178,43 @@ struct ImpactCLITests {
         #expect(rows.last?.hasPrefix("127.0.0.1,4,3,57.143,") == true, "\(rows)")
     }
 
+    @Test("--nginx-log: clients judged by the version they negotiated; the log's limits are said; a bad line is a warning")
+    func nginxLog() throws {
+        let folder = NSTemporaryDirectory() + "tlsguard-impact-log-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let log = folder + "/access.log"
+        let format = #"$remote_addr [$time_local] "$request" $status $ssl_protocol $ssl_cipher "$http_user_agent" "$http_x_api_key""#
+        let lines = [
+            #"192.0.2.7 [03/Dec/2026:10:00:00 +0000] "GET /v1 HTTP/1.1" 200 TLSv1 ECDHE-RSA-AES128-SHA "curl/7.29.0" "k1""#,
+            #"192.0.2.7 [03/Dec/2026:10:00:01 +0000] "GET /v1 HTTP/1.1" 200 TLSv1 ECDHE-RSA-AES128-SHA "curl/7.29.0" "k1""#,
+            #"198.51.100.2 [03/Dec/2026:10:00:02 +0000] "GET /v1 HTTP/1.1" 200 TLSv1.3 TLS_AES_128_GCM_SHA256 "okhttp/4.12.0" "k2""#,
+            "this is not a log line",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["impact", "--nginx-log", log, "--log-format", format, "--api-key-field", "$http_x_api_key",
+                               "--since", "2026-12-01", "--until", "2026-12-05", "--min", "TLSv1.2", "--format", "json"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("warning: ") && run.stderr.contains(":4"), "the bad line, by number: \(run.stderr)")
+        let report = try Self.json(run.stdout)
+        let totals = try #require(report["totals"] as? [String: Any])
+        #expect(totals["connections"] as? Int == 3)
+        #expect(totals["refusedConnections"] as? Int == 2)
+        #expect(totals["connectionsByVersionOnly"] as? Int == 3)
+        let groups = Self.groups(report)
+        let k1 = try #require(groups["sha256:" + Self.sha256("k1")], "\(groups.keys)")
+        #expect(k1["maxVersions"] as? [String] == ["TLS 1.0"])
+        #expect((k1["clients"] as? [String])?.first?.contains("curl") == true, "named by its user agent: \(k1)")
+        let limitations = report["limitations"] as? [String] ?? []
+        #expect(limitations.contains { $0.contains("refused") }, "a log has no refused handshakes: \(limitations)")
+
+        let missing = try CLI.run(["impact", "--nginx-log", folder + "/nope.log"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("nope.log"), "\(missing.stderr)")
+        let both = try CLI.run(["impact", "--db", log, "--nginx-log", log])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("give one source"))
+    }
+
     @Test("bad input: one line naming it, exit 64 (usage) or 2 (unreadable records)", arguments: [
         (["impact"], 64, "--db FILE"),
         (["impact", "--db", "/nonexistent/records.sqlite"], 64, "cannot read /nonexistent/records.sqlite"),

@@ -140,7 +140,8 @@ public struct ImpactAnalyzer: Sendable {
                 if let rule { v.rule = rule }
             }
         }
-        guard let flight else { return v }
+        let rebuilt = flight == nil
+        guard let flight = flight ?? Self.rebuiltHello(o, maxVersion: maxVersion) else { return v }
         let floor: TLSContextSet.Floor = d.action == .legacy ? .legacy : .strict(d.policy.minimumVersion)
         let context = policy.runtime.contexts.context(serverName: o.serverName, prefersECDSA: flight.hello.canVerifyECDSA, floor: floor)
         let cache = policy.runtime.simulations
@@ -155,8 +156,28 @@ public struct ImpactAnalyzer: Sendable {
             v.reason = accepted.isEmpty
                 ? "no cipher suite in common: the policy's TLS context accepts none of the client's suites (\(answer))"
                 : "no shared group or signature algorithm: suites match, the handshake still fails (\(answer))"
+            if rebuilt { v.reason! += " — judged on a hello rebuilt from the logged version, suites and groups" }
         }
         return v
+    }
+
+    /// For a log line with `$ssl_ciphers` (and `$ssl_curves`): a hello rebuilt from the logged
+    /// version, suites and groups, so a cipher or group tightening is judged on logs too. An
+    /// approximation (extensions and signature algorithms are ours), marked `version-only` still.
+    static func rebuiltHello(_ o: ImpactObservation, maxVersion: ProtocolVersion) -> ClientHelloFlight? {
+        guard let listed = o.offeredSuites else { return nil }
+        let suites = listed.split(separator: ",").compactMap { CipherSuiteInfo.named(iana: String($0))?.suite }
+        guard !suites.isEmpty else { return nil }
+        var b = ClientHelloBuilder(version: maxVersion, cipherSuites: suites, serverName: o.serverName)
+        if let groups = o.offeredGroups {
+            let known = Dictionary(NamedGroup.allKnown.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let offered = groups.split(separator: ",").compactMap { known[String($0)] }
+            if !offered.isEmpty {
+                b.groups = offered
+                b.keyShareGroups = offered.filter { [.x25519, .secp256r1, .secp384r1, .secp521r1].contains($0) }.prefix(1).map { $0 }
+            }
+        }
+        return ClientHelloFlight(hello: b.build(), recordVersion: .tls10, recordCount: 1, wireLength: 0)
     }
 
     /// The best version the client offered: from its hello, its record, or (logs) what it negotiated.
@@ -219,6 +240,8 @@ public struct ImpactAnalyzer: Sendable {
         var serverName: String?
         var clientAddress: String?
         var apiKey: String?
+        /// A log's offered suites and groups (they make the rebuilt hello).
+        var offered: String?
 
         init(_ o: ImpactObservation, maxVersion: ProtocolVersion, hasHello: Bool, looksAt: (address: Bool, apiKey: Bool)) {
             hello = hasHello ? o.helloHash : nil
@@ -226,6 +249,7 @@ public struct ImpactAnalyzer: Sendable {
             serverName = o.serverName?.lowercased()
             clientAddress = looksAt.address ? o.clientAddress : nil
             apiKey = looksAt.apiKey ? o.apiKey : nil
+            offered = hasHello ? nil : o.offeredSuites.map { $0 + "|" + (o.offeredGroups ?? "") }
         }
     }
 

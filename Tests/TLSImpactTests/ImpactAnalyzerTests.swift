@@ -142,4 +142,18 @@ struct ImpactAnalyzerTests {
         #expect(report.groups.map(\.key) == ["2001:db8:1:2::/64"])
         #expect(!report.limitations.contains { $0.contains("stored ClientHello") }, "that sentence is about gateway records")
     }
+
+    @Test("a log line with $ssl_ciphers is judged on a hello rebuilt from its suites: 3DES-only breaks, GCM does not")
+    func logSuites() throws {
+        func line(_ suites: String, _ address: String) -> ImpactObservation {
+            ImpactObservation(source: "nginx", clientAddress: address, negotiatedVersion: "TLSv1.2", offeredSuites: suites,
+                              offeredGroups: "x25519,secp256r1", firstSeen: Self.t0, lastSeen: Self.t0)
+        }
+        let report = ImpactAnalyzer(policy: try Self.policy()).analyze(
+            [line("TLS_RSA_WITH_3DES_EDE_CBC_SHA", "192.0.2.1"), line("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "192.0.2.2")],
+            hellos: [:], source: "nginx log", since: Self.t0, until: Self.t0, grouping: .ip)
+        #expect(report.groups.map(\.key) == ["192.0.2.1"], "\(report.groups.map(\.reasons))")
+        let reason = report.groups.first?.reasons.first ?? ""
+        #expect(reason.hasPrefix("no cipher suite in common") && reason.contains("rebuilt from the logged"), "\(reason)")
+    }
 }

@@ -35,6 +35,7 @@ struct AccessLogFactsDecoder {
             return (0..<interner.count).map { decode(field, interner.value(Int32($0))) }
         }
         var out: [AccessLogFacts: AccessLogTally] = [:]
+        out.reserveCapacity(groups.tallies.count)
         for (g, tally) in groups.tallies.enumerated() {
             let key = groups.key(of: g)
             func value(_ k: Int) -> String? { key[k] < 0 ? nil : decoded[k][Int(key[k])] }

@@ -50,7 +50,8 @@ struct AccessLogFactsDecoder {
 
     /// One raw value as the records name it.
     func decode(_ field: LogField, _ bytes: ArraySlice<UInt8>) -> String? {
-        let s = LogValueDecoder.decode(bytes, format.escaping, backslashes: format.backslashes)
+        let s = LogValueDecoder.decode(bytes, format.escaping, backslashes: format.backslashEscaped.contains(field),
+                                       hashEscapes: format.hashEscaped.contains(field))
         if s.isEmpty || s == "-" { return nil }
         switch field {
         case .clientAddress: return format.hexClientAddress ? Self.address(hex: s) : s

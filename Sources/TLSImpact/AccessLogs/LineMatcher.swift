@@ -23,8 +23,10 @@ struct LineMatcher: Sendable {
         case token
         /// A number as logs write it: digits, `-` (none, or -1), `+` (HAProxy's logasap), `.`.
         case number
-        /// Inside quotes: no `"` unless escaped with a backslash (when the log escapes so).
+        /// Inside quotes: no `"`.
         case quoted
+        /// Inside quotes, where the log escapes a quote as `\"` (nginx `escape=json`, HAProxy's `E`).
+        case escapedQuoted
         /// HAProxy's `%hr`/`%hs`: `{…}`, or nothing when no header is captured.
         case braces
     }
@@ -38,8 +40,6 @@ struct LineMatcher: Sendable {
     }
 
     let segments: [Segment]
-    /// Whether `\"` inside a value is an escaped quote (nginx `escape=json`, HAProxy's `E` flag).
-    let backslashEscapes: Bool
 
     // The segments flattened for matching: no enum payload (an array) is copied per byte.
     private let kinds: [Kind]
@@ -53,7 +53,7 @@ struct LineMatcher: Sendable {
 
     static let stepBudget = 4096
 
-    init(segments: [Segment], backslashEscapes: Bool) {
+    init(segments: [Segment]) {
         // Adjacent literals are one literal.
         var merged: [Segment] = []
         for s in segments {
@@ -66,7 +66,6 @@ struct LineMatcher: Sendable {
             }
         }
         self.segments = merged
-        self.backslashEscapes = backslashEscapes
         var kinds: [Kind] = [], starts: [Int] = [], ends: [Int] = [], bytes: [UInt8] = [], slots: [Int] = []
         var shapes: [Shape] = []
         for s in merged {
@@ -108,11 +107,6 @@ struct LineMatcher: Sendable {
         return nil
     }
 
-    /// The fields, in order.
-    var fieldNames: [String] {
-        segments.compactMap { if case .field(_, _, let n) = $0 { return n } else { return nil } }
-    }
-
     /// Matches `p[start..<end]`; on success each field's range is in `values`.
     func match(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ values: inout LineValues) -> Bool {
         kinds.withUnsafeBufferPointer { kinds in
@@ -124,7 +118,7 @@ struct LineMatcher: Sendable {
                                 values.withBounds { bounds in
                                     withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * kinds.count) { stack in
                                         let run = Run(kinds: kinds, literalStart: ls, literalEnd: le, literal: lb,
-                                                      slots: slots, shapes: shapes, backslashEscapes: backslashEscapes,
+                                                      slots: slots, shapes: shapes,
                                                       p: p, lineStart: start, end: end, bounds: bounds,
                                                       budget: Self.stepBudget)
                                         return run.run(stack)
@@ -146,7 +140,6 @@ struct LineMatcher: Sendable {
         let literal: UnsafeBufferPointer<UInt8>
         let slots: UnsafeBufferPointer<Int>
         let shapes: UnsafeBufferPointer<Shape>
-        let backslashEscapes: Bool
         let p: UnsafePointer<UInt8>
         let lineStart: Int
         let end: Int
@@ -262,7 +255,7 @@ struct LineMatcher: Sendable {
                 if k < end && p[k] == first {
                     if !nextIsLiteral { return k }
                     if hasLiteral(next, at: k)
-                        && !(backslashEscapes && first == UInt8(ascii: "\"") && LineMatcher.isEscaped(p, from, k)) {
+                        && !(shape == .escapedQuoted && first == UInt8(ascii: "\"") && LineMatcher.isEscaped(p, from, k)) {
                         return k
                     }
                 }
@@ -283,7 +276,7 @@ struct LineMatcher: Sendable {
                 k = LineMatcher.scan(p, k, end, first, 0x20)
             case .number:
                 while k < end, p[k] != first, (p[k] >= 0x30 && p[k] <= 0x39) || p[k] == UInt8(ascii: ".") { k += 1 }
-            case .quoted:
+            case .quoted, .escapedQuoted:
                 k = LineMatcher.scan(p, k, end, first, UInt8(ascii: "\""))
             case .any, .braces:
                 if k < end, let hit = memchr(p + k, Int32(first), end - k) {
@@ -304,7 +297,8 @@ struct LineMatcher: Sendable {
             case .number:
                 let c = p[k]
                 return (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
-            case .quoted: return p[k] != UInt8(ascii: "\"") || (backslashEscapes && LineMatcher.isEscaped(p, from, k))
+            case .quoted: return p[k] != UInt8(ascii: "\"")
+            case .escapedQuoted: return p[k] != UInt8(ascii: "\"") || LineMatcher.isEscaped(p, from, k)
             }
         }
 

@@ -57,6 +57,27 @@ struct AccessLogHAProxyTests {
         #expect(!source.limitations.contains { $0.contains("cipher tightening") })
     }
 
+    /// Written by HAProxy 2.6 with %{+Q}o: addresses, strings and captures quoted, numbers and dates
+    /// not; the E flag escapes with backslashes; captures escape with #, sample fetches do not.
+    static let quotedLine = #""127.0.0.1":60992 [03/Dec/2026:17:35:23.290] [03/Dec/2026:17:35:23 +0000] 1796319323 "tls~" 200 "{a #22b#22 \ ]}" "a #22b#22 \ ]" "" "TLSv1.3" "GET /x HTTP/1.1" "" "a \"b\" \\ \]""#
+
+    @Test(arguments: [
+        "hr={User-Agent} %{+Q}o %ci:%cp [%tr] [%T] %Ts %ft %ST %hr %hrl %[ssl_fc_sni] %sslv %r %[ssl_fc_protocol_hello_id] %{+Q,+E}[capture.req.hdr(0)]",
+        "hr={Host} %{+Q}o %ci:%cp [%tr] [%T] %Ts %ft %ST %hr %hrl %[ssl_fc_sni] %sslv %r %[ssl_fc_protocol_hello_id] %{+Q,+E}[ssl_c_s_dn]",
+        "hr={User-Agent} %{+Q}o %ci:%cp [%tr] [%T] %Ts %ft %ST %hr %hrl %[ssl_fc_sni] %sslv %r %[ssl_fc_protocol_hello_id] %{+Q,+E}[ssl_c_s_dn]",
+    ])
+    func quotedAndEscapedValues(format: String) async throws {
+        let (_, r) = try await AccessLogFixture.read(.haproxy, [Self.quotedLine], format: format, zone: Self.utc)
+        #expect(r.summary.unparsable == 0, "\(r.summary.firstProblems)")
+        let o = try #require(r.observations.first)
+        #expect(o.clientAddress == "127.0.0.1")
+        #expect(o.negotiatedVersion == "TLSv1.3")
+        #expect(o.serverName == nil)
+        // %T (zoned, whole seconds) is preferred to %tr (milliseconds, no zone).
+        #expect(o.firstSeen == AccessLogFixture.date("2026-12-03T17:35:23Z"))
+        #expect(o.userAgent == (format.hasPrefix("hr={Host}") ? nil : #"a "b" \ ]"#))
+    }
+
     @Test func hexAndDecimalLists() async throws {
         let format = "%ci:%cp [%trg] %sslv {%[ssl_fc_cipherlist_hex(1)]} {%[ssl_fc_eclist_bin(1),be2dec(:,2)]}"
         let line = "192.0.2.4:1234 [03/Dec/2026:16:42:21 +0000] TLSv1.1 {C00AC0140A0A00FF} {29:23:2570}"

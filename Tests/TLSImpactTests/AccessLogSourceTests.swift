@@ -191,6 +191,16 @@ struct AccessLogSourceTests {
         #expect(connections >= 4_000 && connections <= 12_000)
     }
 
+    @Test func anEmptyFileHasNothing() async throws {
+        let path = try TestScratch.makeDirectory(prefix: "accesslog").appendingPathComponent("empty.log").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
+        let source = try AccessLogSource(kind: .haproxy, paths: [path], format: nil, apiKeyField: nil)
+        let r = try await source.read(since: .distantPast, until: .distantFuture)
+        #expect(r.observations.isEmpty)
+        #expect(r.summary == AccessLogSummary())
+        #expect(source.problems.isEmpty)
+    }
+
     @Test func partsEndAtLineBreaks() throws {
         let data = Data("aaa\nbbbb\ncc\nd".utf8)
         let parts = AccessLogReader.split(data, into: 3)

@@ -1,6 +1,7 @@
 /// Why an access log cannot be read at all: the file, or the format it was written with. A line
 /// that does not parse is not an error (it is counted in `AccessLogSummary` and skipped).
 public struct AccessLogError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure: an open struct, as the registries are.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -15,12 +16,14 @@ public struct AccessLogError: Error, Sendable, Hashable, CustomStringConvertible
         public var description: String { rawValue }
     }
 
+    /// What kind of failure.
     public var code: Code
     /// The file concerned (nil for a format error).
     public var path: String?
     /// One sentence: what is wrong and what to do.
     public var detail: String
 
+    /// An error about `path` (nil: about the format).
     public init(code: Code, path: String?, detail: String) {
         self.code = code
         self.path = path

@@ -35,6 +35,7 @@ struct AccessLogFactsDecoder {
             return (0..<interner.count).map { decode(field, interner.value(Int32($0))) }
         }
         var out: [AccessLogFacts: AccessLogTally] = [:]
+        out.reserveCapacity(groups.tallies.count)
         for (g, tally) in groups.tallies.enumerated() {
             let key = groups.key(of: g)
             func value(_ k: Int) -> String? { key[k] < 0 ? nil : decoded[k][Int(key[k])] }
@@ -49,7 +50,8 @@ struct AccessLogFactsDecoder {
 
     /// One raw value as the records name it.
     func decode(_ field: LogField, _ bytes: ArraySlice<UInt8>) -> String? {
-        let s = LogValueDecoder.decode(bytes, format.escaping, backslashes: format.backslashes)
+        let s = LogValueDecoder.decode(bytes, format.escaping, backslashes: format.backslashEscaped.contains(field),
+                                       hashEscapes: format.hashEscaped.contains(field))
         if s.isEmpty || s == "-" { return nil }
         switch field {
         case .clientAddress: return format.hexClientAddress ? Self.address(hex: s) : s

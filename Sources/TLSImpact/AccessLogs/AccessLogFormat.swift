@@ -18,12 +18,13 @@ struct AccessLogFormat: Sendable {
     var lines: Lines
     /// The fields the format writes.
     var fields: Set<LogField>
-    /// How the format names each field, for the limitations (`$ssl_ciphers`, `%sslv`, `ja4`).
-    var labels: [LogField: String] = [:]
     var time: LogTimeFormat
     var escaping: LogValueEscaping
-    /// HAProxy's `E` flag: values also escape `"`, `\` and `]` with a backslash.
-    var backslashes = false
+    /// HAProxy's `E` flag: these fields' values also escape `"`, `\` and `]` with a backslash.
+    var backslashEscaped: Set<LogField> = []
+    /// HAProxy: the fields whose values come from `%hr` (written with `#HH` escapes); sample
+    /// fetches and the other variables are written as they are.
+    var hashEscaped: Set<LogField> = []
     var suitesEncoding: OfferedListEncoding = .names
     var groupsEncoding: OfferedListEncoding = .names
     var captures: HeaderCaptures?

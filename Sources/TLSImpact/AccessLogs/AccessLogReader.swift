@@ -43,6 +43,7 @@ enum AccessLogReader {
         }
 
         var result = Result()
+        result.facts.reserveCapacity(chunks.map(\.2.facts.count).max() ?? 0)
         var file = -1
         var lineOffset = 0
         for (f, _, chunk) in chunks {

@@ -13,10 +13,13 @@ import TLSTelemetry
 /// gateway's default `apiKeyStorage: hashed` does, so the policy's API-key exceptions match them.
 /// docs/impact-logs.md has the formats to configure.
 public struct AccessLogSource: ImpactSource {
+    /// Which proxy wrote the logs.
     public let kind: AccessLogKind
+    /// The log files, read in this order (problems are reported in it).
     public let paths: [String]
     /// The format as given (nil: the kind's default).
     public let format: String?
+    /// Where the API key is, as given (nil: the logs have none).
     public let apiKeyField: String?
     /// The zone of times logged without one (HAProxy's `%tr` and `%t`): this machine's by default.
     public var timeZone: TimeZone = .current
@@ -113,6 +116,7 @@ public struct AccessLogSource: ImpactSource {
         return AccessLogReading(observations: observations, summary: r.summary, limitations: limitations)
     }
 
+    /// The window's observations (`read(since:until:)` without the counts).
     public func impactObservations(since: Date, until: Date) async throws -> [ImpactObservation] {
         try await read(since: since, until: until).observations
     }
@@ -171,7 +175,10 @@ public struct AccessLogSource: ImpactSource {
 
 /// One read of access logs: the observations, the counts, and the limitations to report.
 public struct AccessLogReading: Sendable {
+    /// One per distinct set of facts, earliest first.
     public var observations: [ImpactObservation]
+    /// Lines read, counted, left out, and the first unparsable ones.
     public var summary: AccessLogSummary
+    /// `AccessLogSource.limitations` after this read.
     public var limitations: [String]
 }

@@ -21,6 +21,7 @@ public struct AccessLogSummary: Sendable, Hashable {
     /// How many unparsable lines `firstProblems` keeps.
     public static let problemsKept = 10
 
+    /// Nothing read yet.
     public init() {}
 
     mutating func merge(_ other: AccessLogSummary) {
@@ -36,15 +37,18 @@ public struct AccessLogSummary: Sendable, Hashable {
 
 /// One line that could not be used: where it is, why, and the start of its text.
 public struct AccessLogProblem: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The file, as given to the source.
     public var path: String
     /// 1-based.
     public var line: Int
+    /// Why it was left out: `does not match the log format`, `cannot read the time "…"`, `no time`.
     public var reason: String
     /// The line's first 160 characters.
     public var excerpt: String
     /// The file's position in the source's `paths`: problems sort in the order the files were given.
     var fileIndex = 0
 
+    /// A problem at `path:line`.
     public init(path: String, line: Int, reason: String, excerpt: String) {
         self.path = path
         self.line = line

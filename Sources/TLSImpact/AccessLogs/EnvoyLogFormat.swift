@@ -33,8 +33,6 @@ enum EnvoyLogFormat {
             throw AccessLogError(code: .unusableFormat, path: nil, detail: "Envoy log format: no key for the time")
         }
         let fields = Set(keys.keys)
-        var labels: [LogField: String] = [:]
-        for (f, k) in keys { labels[f] = "\"\(k)\"" }
         let counting: ConnectionCounting = .identifier
         var limitations = AccessLogFormat.limitations(
             kind: .envoy, fields: fields.union([.offeredSuites, .offeredGroups]), counting: counting,
@@ -43,7 +41,7 @@ enum EnvoyLogFormat {
         limitations.append("Envoy cannot log the suites a client offered: cipher tightening cannot be judged")
         limitations.append("Envoy cannot log the groups a client offered: changes to the key-exchange groups cannot be judged")
         return AccessLogFormat(
-            kind: .envoy, lines: .json(EnvoyJSONKeys(keys)), fields: fields, labels: labels, time: .iso8601OrEpoch,
+            kind: .envoy, lines: .json(EnvoyJSONKeys(keys)), fields: fields, time: .iso8601OrEpoch,
             escaping: .json, counting: counting, addressWithPort: true, limitations: limitations)
     }
 

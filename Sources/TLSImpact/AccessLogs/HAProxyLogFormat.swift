@@ -79,8 +79,8 @@ enum HAProxyLogFormat {
 
         var segments: [LineMatcher.Segment] = []
         var fields = Set<LogField>()
-        var labels: [LogField: String] = [:]
-        var backslashes = false
+        var hashEscaped = Set<LogField>()
+        var backslashEscaped = Set<LogField>()
         var hexClientAddress = false
         var suitesEncoding = OfferedListEncoding.names
         var groupsEncoding = OfferedListEncoding.names
@@ -99,11 +99,8 @@ enum HAProxyLogFormat {
                 if field == .time && name != timeVariable { field = nil }
                 if field == .timeMilliseconds && timeVariable != "Ts" { field = nil }
                 if let f = field, fields.contains(f) { field = nil }
-                if let f = field {
-                    fields.insert(f)
-                    labels[f] = "%" + name
-                }
-                if flags.escape { backslashes = true }
+                if let f = field { fields.insert(f) }
+                if flags.escape, let field { backslashEscaped.insert(field) }
                 if field == .clientAddress && flags.hex { hexClientAddress = true }
                 append(&segments, field: field, type: type, flags: flags, name: "%" + name)
             case .sample(let expression, let flags):
@@ -135,11 +132,8 @@ enum HAProxyLogFormat {
                 default: break
                 }
                 if let f = field, fields.contains(f) { field = nil }
-                if let f = field {
-                    fields.insert(f)
-                    labels[f] = "%[\(expression)]"
-                }
-                if flags.escape { backslashes = true }
+                if let f = field { fields.insert(f) }
+                if flags.escape, let field { backslashEscaped.insert(field) }
                 let type: ValueType = field == nil ? .anyString : .string
                 append(&segments, field: field, type: type, flags: flags, name: "%[\(expression)]")
             }
@@ -148,7 +142,7 @@ enum HAProxyLogFormat {
         while case .separator? = segments.first { segments.removeFirst() }
         while case .separator? = segments.last { segments.removeLast() }
 
-        let matcher = LineMatcher(segments: segments, backslashEscapes: backslashes)
+        let matcher = LineMatcher(segments: segments)
         if let (a, b) = matcher.adjacentFields {
             throw AccessLogError(code: .unusableFormat, path: nil, detail:
                 "HAProxy log format: \(a) and \(b) follow each other with nothing between them, so a line cannot tell where one ends: put a space or other text between them")
@@ -165,8 +159,8 @@ enum HAProxyLogFormat {
                 if name.lowercased() == apiKeyHeader, c.apiKey == nil, !fields.contains(.apiKey) { c.apiKey = i }
                 if name.lowercased() == "user-agent", c.userAgent == nil, !fields.contains(.userAgent) { c.userAgent = i }
             }
-            if c.apiKey != nil { fields.insert(.apiKey); labels[.apiKey] = "%hr" }
-            if c.userAgent != nil { fields.insert(.userAgent); labels[.userAgent] = "%hr" }
+            if c.apiKey != nil { fields.insert(.apiKey); hashEscaped.insert(.apiKey) }
+            if c.userAgent != nil { fields.insert(.userAgent); hashEscaped.insert(.userAgent) }
             captures = c
         }
         if let apiKeyField, !fields.contains(.apiKey) {
@@ -202,20 +196,22 @@ enum HAProxyLogFormat {
         default: .commonLog
         }
         return AccessLogFormat(
-            kind: .haproxy, lines: .matched(matcher), fields: fields, labels: labels, time: time, escaping: .haproxy,
-            backslashes: backslashes, suitesEncoding: suitesEncoding, groupsEncoding: groupsEncoding,
+            kind: .haproxy, lines: .matched(matcher), fields: fields, time: time, escaping: .haproxy,
+            backslashEscaped: backslashEscaped, hashEscaped: hashEscaped, suitesEncoding: suitesEncoding, groupsEncoding: groupsEncoding,
             captures: captures, counting: counting, syslogPrefix: true, hexClientAddress: hexClientAddress,
             limitations: limitations)
     }
 
     private static func append(_ segments: inout [LineMatcher.Segment], field: LogField?, type: ValueType,
                                flags: Flags, name: String) {
-        let quoted = flags.quote && (type == .string || type == .anyString)
+        // HAProxy quotes strings, addresses and captures with Q, never numbers or dates.
+        let quoted = flags.quote && (type == .string || type == .anyString || type == .address || type == .captures)
+        let inQuotes: LineMatcher.Shape = flags.escape ? .escapedQuoted : .quoted
         let shape: LineMatcher.Shape = switch type {
         case .captures: .braces
-        case .zonedDate, .anyString: quoted ? .quoted : .any
+        case .zonedDate, .anyString: quoted ? inQuotes : .any
         case .number, .epoch: flags.hex ? .token : .number
-        default: quoted ? .quoted : .token
+        default: quoted ? inQuotes : .token
         }
         if quoted { segments.append(.literal([UInt8(ascii: "\"")])) }
         segments.append(.field(slot: field, shape: shape, name: name))

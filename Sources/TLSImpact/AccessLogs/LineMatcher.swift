@@ -23,8 +23,10 @@ struct LineMatcher: Sendable {
         case token
         /// A number as logs write it: digits, `-` (none, or -1), `+` (HAProxy's logasap), `.`.
         case number
-        /// Inside quotes: no `"` unless escaped with a backslash (when the log escapes so).
+        /// Inside quotes: no `"`.
         case quoted
+        /// Inside quotes, where the log escapes a quote as `\"` (nginx `escape=json`, HAProxy's `E`).
+        case escapedQuoted
         /// HAProxy's `%hr`/`%hs`: `{…}`, or nothing when no header is captured.
         case braces
     }
@@ -38,8 +40,6 @@ struct LineMatcher: Sendable {
     }
 
     let segments: [Segment]
-    /// Whether `\"` inside a value is an escaped quote (nginx `escape=json`, HAProxy's `E` flag).
-    let backslashEscapes: Bool
 
     // The segments flattened for matching: no enum payload (an array) is copied per byte.
     private let kinds: [Kind]
@@ -53,7 +53,7 @@ struct LineMatcher: Sendable {
 
     static let stepBudget = 4096
 
-    init(segments: [Segment], backslashEscapes: Bool) {
+    init(segments: [Segment]) {
         // Adjacent literals are one literal.
         var merged: [Segment] = []
         for s in segments {
@@ -66,7 +66,6 @@ struct LineMatcher: Sendable {
             }
         }
         self.segments = merged
-        self.backslashEscapes = backslashEscapes
         var kinds: [Kind] = [], starts: [Int] = [], ends: [Int] = [], bytes: [UInt8] = [], slots: [Int] = []
         var shapes: [Shape] = []
         for s in merged {
@@ -108,11 +107,6 @@ struct LineMatcher: Sendable {
         return nil
     }
 
-    /// The fields, in order.
-    var fieldNames: [String] {
-        segments.compactMap { if case .field(_, _, let n) = $0 { return n } else { return nil } }
-    }
-
     /// Matches `p[start..<end]`; on success each field's range is in `values`.
     func match(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ values: inout LineValues) -> Bool {
         kinds.withUnsafeBufferPointer { kinds in
@@ -121,10 +115,15 @@ struct LineMatcher: Sendable {
                     literalBytes.withUnsafeBufferPointer { lb in
                         slots.withUnsafeBufferPointer { slots in
                             shapes.withUnsafeBufferPointer { shapes in
-                                var run = Run(kinds: kinds, literalStart: ls, literalEnd: le, literal: lb, slots: slots,
-                                              shapes: shapes, backslashEscapes: backslashEscapes, p: p, lineStart: start,
-                                              end: end, budget: Self.stepBudget)
-                                return run.step(0, start, &values)
+                                values.withBounds { bounds in
+                                    withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * kinds.count) { stack in
+                                        let run = Run(kinds: kinds, literalStart: ls, literalEnd: le, literal: lb,
+                                                      slots: slots, shapes: shapes,
+                                                      p: p, lineStart: start, end: end, bounds: bounds,
+                                                      budget: Self.stepBudget)
+                                        return run.run(stack)
+                                    }
+                                }
                             }
                         }
                     }
@@ -141,84 +140,152 @@ struct LineMatcher: Sendable {
         let literal: UnsafeBufferPointer<UInt8>
         let slots: UnsafeBufferPointer<Int>
         let shapes: UnsafeBufferPointer<Shape>
-        let backslashEscapes: Bool
         let p: UnsafePointer<UInt8>
         let lineStart: Int
         let end: Int
-        var budget: Int
+        /// `LineValues`' storage: start and end per slot.
+        let bounds: UnsafeMutableBufferPointer<Int>
+        let budget: Int
 
-        mutating func step(_ i: Int, _ pos: Int, _ values: inout LineValues) -> Bool {
-            if i == kinds.count { return pos == end }
-            switch kinds[i] {
-            case .literal:
-                guard hasLiteral(i, at: pos) else { return false }
-                return step(i + 1, pos + literalEnd[i] - literalStart[i], &values)
-            case .separator:
-                if pos < end && p[pos] == 0x20 { return step(i + 1, pos + 1, &values) }
-                if pos == lineStart || p[pos - 1] == 0x20 { return step(i + 1, pos, &values) }
-                return false
-            case .field:
-                let shape = shapes[i]
-                let slot = slots[i]
-                if shape == .braces {
-                    var k = pos
-                    if pos < end && p[pos] == UInt8(ascii: "{") {
-                        k = pos + 1
-                        while k < end && p[k] != UInt8(ascii: "}") { k += 1 }
-                        guard k < end else { return false }
-                        k += 1
-                    }
-                    values.set(slot: slot, pos, k)
-                    return step(i + 1, k, &values)
-                }
-                if i + 1 == kinds.count {
-                    var k = pos
-                    while k < end {
-                        if !allows(shape, pos, k) { return false }
-                        k += 1
-                    }
-                    values.set(slot: slot, pos, end)
-                    return true
-                }
-                let next = i + 1
-                let nextIsLiteral = kinds[next] == .literal
-                let first = nextIsLiteral ? literal[literalStart[next]] : 0x20
-                var k = pos
-                while true {
-                    let candidate: Bool
-                    if k < end && p[k] == first {
-                        candidate = nextIsLiteral ? hasLiteral(next, at: k) && !(backslashEscapes && first == UInt8(ascii: "\"")
-                            && LineMatcher.isEscaped(p, pos, k)) : true
-                    } else {
-                        // A field that wrote nothing after a space: HAProxy does not repeat the separator.
-                        candidate = !nextIsLiteral && k == pos && (k == lineStart || p[k - 1] == 0x20)
-                    }
-                    if candidate {
-                        budget -= 1
-                        if budget < 0 { return false }
-                        values.set(slot: slot, pos, k)
-                        if step(next, k, &values) { return true }
-                    }
-                    if k >= end || !allows(shape, pos, k) { return false }
-                    k += 1
-                    // Skip the bytes that can be neither the next segment's start nor the end of
-                    // the value's shape, in one tight loop per shape.
-                    switch shape {
-                    case .token:
-                        while k < end, p[k] != first, p[k] != 0x20 { k += 1 }
-                    case .number:
-                        while k < end, p[k] != first, (p[k] >= 0x30 && p[k] <= 0x39) || p[k] == UInt8(ascii: ".") { k += 1 }
-                    case .quoted:
-                        while k < end, p[k] != first, p[k] != UInt8(ascii: "\"") { k += 1 }
-                    case .any, .braces:
-                        if k < end, let hit = memchr(p + k, Int32(first), end - k) {
-                            k = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - p
+        @inline(__always)
+        func set(_ slot: Int, _ a: Int, _ b: Int) {
+            guard slot >= 0 else { return }
+            bounds[2 * slot] = a
+            bounds[2 * slot + 1] = b
+        }
+
+        /// Matches segments from `i` at `pos` to the end of the line. Iterative: a field that could
+        /// end elsewhere pushes where it ended (`stack`: segment, value start, value end); a
+        /// mismatch later pops the latest and tries that field's next end.
+        func run(_ stack: UnsafeMutableBufferPointer<Int>) -> Bool {
+            var budget = self.budget
+            var i = 0
+            var pos = lineStart
+            var depth = 0
+            while true {
+                var failed = false
+                if i == kinds.count {
+                    if pos == end { return true }
+                    failed = true
+                } else {
+                    switch kinds[i] {
+                    case .literal:
+                        if hasLiteral(i, at: pos) {
+                            pos += literalEnd[i] - literalStart[i]
+                            i += 1
                         } else {
-                            k = end
+                            failed = true
+                        }
+                    case .separator:
+                        if pos < end && p[pos] == 0x20 {
+                            pos += 1
+                            i += 1
+                        } else if pos == lineStart || p[pos - 1] == 0x20 {
+                            i += 1
+                        } else {
+                            failed = true
+                        }
+                    case .field:
+                        let shape = shapes[i]
+                        if shape == .braces {
+                            var k = pos
+                            if pos < end && p[pos] == UInt8(ascii: "{") {
+                                k = pos + 1
+                                while k < end && p[k] != UInt8(ascii: "}") { k += 1 }
+                                if k < end { k += 1 } else { failed = true }
+                            }
+                            if !failed {
+                                set(slots[i], pos, k)
+                                pos = k
+                                i += 1
+                            }
+                        } else if i + 1 == kinds.count {
+                            var k = pos
+                            while k < end && allows(shape, pos, k) { k += 1 }
+                            if k == end {
+                                set(slots[i], pos, end)
+                                return true
+                            }
+                            failed = true
+                        } else if let k = candidate(i, from: pos, at: pos) {
+                            set(slots[i], pos, k)
+                            stack[3 * depth] = i
+                            stack[3 * depth + 1] = pos
+                            stack[3 * depth + 2] = k
+                            depth += 1
+                            pos = k
+                            i += 1
+                        } else {
+                            failed = true
                         }
                     }
                 }
+                guard failed else { continue }
+                // Backtrack: the latest field that may end further on.
+                while true {
+                    guard depth > 0 else { return false }
+                    budget -= 1
+                    if budget < 0 { return false }
+                    depth -= 1
+                    let fi = stack[3 * depth], from = stack[3 * depth + 1], k = stack[3 * depth + 2]
+                    if k < end, allows(shapes[fi], from, k), let next = candidate(fi, from: from, at: skip(fi, k + 1)) {
+                        set(slots[fi], from, next)
+                        stack[3 * depth + 2] = next
+                        depth += 1
+                        i = fi + 1
+                        pos = next
+                        break
+                    }
+                }
             }
+        }
+
+        /// The first place at or after `k` where field `i`'s value (begun at `from`) may end: the
+        /// next segment starts there and every byte before it fits the field's shape. A value is
+        /// never empty before a separator: HAProxy writes `-` for an empty value; only the
+        /// captures (`%hr`, `%hs`, braces) write nothing, and they are matched apart.
+        @inline(__always)
+        func candidate(_ i: Int, from: Int, at start: Int) -> Int? {
+            let next = i + 1
+            let nextIsLiteral = kinds[next] == .literal
+            let first = nextIsLiteral ? literal[literalStart[next]] : 0x20
+            let shape = shapes[i]
+            var k = start
+            while true {
+                if k < end && p[k] == first {
+                    if !nextIsLiteral { return k }
+                    if hasLiteral(next, at: k)
+                        && !(shape == .escapedQuoted && first == UInt8(ascii: "\"") && LineMatcher.isEscaped(p, from, k)) {
+                        return k
+                    }
+                }
+                if k >= end || !allows(shape, from, k) { return nil }
+                k = skip(i, k + 1)
+            }
+        }
+
+        /// From `k`, past the bytes that can be neither the next segment's start nor the end of
+        /// field `i`'s shape: one tight loop per shape.
+        @inline(__always)
+        func skip(_ i: Int, _ k: Int) -> Int {
+            let next = i + 1
+            let first = kinds[next] == .literal ? literal[literalStart[next]] : 0x20
+            var k = k
+            switch shapes[i] {
+            case .token:
+                k = LineMatcher.scan(p, k, end, first, 0x20)
+            case .number:
+                while k < end, p[k] != first, (p[k] >= 0x30 && p[k] <= 0x39) || p[k] == UInt8(ascii: ".") { k += 1 }
+            case .quoted, .escapedQuoted:
+                k = LineMatcher.scan(p, k, end, first, UInt8(ascii: "\""))
+            case .any, .braces:
+                if k < end, let hit = memchr(p + k, Int32(first), end - k) {
+                    k = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - p
+                } else {
+                    k = end
+                }
+            }
+            return k
         }
 
         /// Whether a value of `shape` that started at `from` may contain the byte at `k`.
@@ -230,7 +297,8 @@ struct LineMatcher: Sendable {
             case .number:
                 let c = p[k]
                 return (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
-            case .quoted: return p[k] != UInt8(ascii: "\"") || (backslashEscapes && LineMatcher.isEscaped(p, from, k))
+            case .quoted: return p[k] != UInt8(ascii: "\"")
+            case .escapedQuoted: return p[k] != UInt8(ascii: "\"") || LineMatcher.isEscaped(p, from, k)
             }
         }
 
@@ -260,6 +328,31 @@ struct LineMatcher: Sendable {
             }
             return true
         }
+    }
+
+    /// The first index from `k` whose byte is `a` or `b` (`end` if none): eight bytes at a time
+    /// (a word has byte `a` where `word ^ aaaa…` has a zero byte).
+    @inline(__always)
+    static func scan(_ p: UnsafePointer<UInt8>, _ k: Int, _ end: Int, _ a: UInt8, _ b: UInt8) -> Int {
+        if a == b, k < end {
+            guard let hit = memchr(p + k, Int32(a), end - k) else { return end }
+            return UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - p
+        }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let aa = ones &* UInt64(a)
+        let bb = ones &* UInt64(b)
+        var i = k
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= end {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let x = w ^ aa
+            let y = w ^ bb
+            if ((x &- ones) & ~x & highs) | ((y &- ones) & ~y & highs) != 0 { break }
+            i += 8
+        }
+        while i < end && p[i] != a && p[i] != b { i += 1 }
+        return i
     }
 
     /// An odd number of backslashes right before `k` (and after `from`).
@@ -292,12 +385,10 @@ struct LineValues {
         bounds[2 * field.rawValue + 1] = end
     }
 
-    /// `slot`: a `LogField`'s raw value, or -1 (not kept).
+    /// The storage, for the matcher's inner loop.
     @inline(__always)
-    mutating func set(slot: Int, _ start: Int, _ end: Int) {
-        guard slot >= 0 else { return }
-        bounds[2 * slot] = start
-        bounds[2 * slot + 1] = end
+    mutating func withBounds<R>(_ body: (UnsafeMutableBufferPointer<Int>) -> R) -> R {
+        bounds.withUnsafeMutableBufferPointer { body($0) }
     }
 
     @inline(__always)

@@ -1,7 +1,10 @@
 /// Undoes a log's escaping of a value's bytes.
 enum LogValueDecoder {
     /// The bytes as text, escapes undone; invalid UTF-8 becomes U+FFFD.
-    static func decode(_ bytes: ArraySlice<UInt8>, _ escaping: LogValueEscaping, backslashes: Bool = false) -> String {
+    /// `hashEscapes`: HAProxy's `#HH` applies (captured headers and the request line; sample
+    /// fetches are logged as they are).
+    static func decode(_ bytes: ArraySlice<UInt8>, _ escaping: LogValueEscaping, backslashes: Bool = false,
+                       hashEscapes: Bool = true) -> String {
         switch escaping {
         case .none:
             return String(decoding: bytes, as: UTF8.self)
@@ -10,7 +13,7 @@ enum LogValueDecoder {
             return String(decoding: hexEscapes(bytes, marker: UInt8(ascii: "\\"), needsX: true), as: UTF8.self)
         case .haproxy:
             var b = Array(bytes)
-            if b.contains(UInt8(ascii: "#")) { b = hexEscapes(b[...], marker: UInt8(ascii: "#"), needsX: false) }
+            if hashEscapes && b.contains(UInt8(ascii: "#")) { b = hexEscapes(b[...], marker: UInt8(ascii: "#"), needsX: false) }
             if backslashes && b.contains(UInt8(ascii: "\\")) { b = backslashEscapes(b) }
             return String(decoding: b, as: UTF8.self)
         case .json:

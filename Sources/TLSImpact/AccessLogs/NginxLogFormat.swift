@@ -49,7 +49,6 @@ enum NginxLogFormat {
 
         var segments: [LineMatcher.Segment] = []
         var fields = Set<LogField>()
-        var labels: [LogField: String] = [:]
         var time: LogTimeFormat?
         var literal: [UInt8] = []
         let bytes = Array(format.utf8)
@@ -79,7 +78,6 @@ enum NginxLogFormat {
                 field = nil  // the first of two variables for one fact is the one read
             } else if let f = field {
                 fields.insert(f)
-                labels[f] = "$" + name
                 if f == .time {
                     time = lower == "time_local" ? .commonLog : lower == "msec" ? .epochSeconds : .iso8601
                 }
@@ -87,13 +85,13 @@ enum NginxLogFormat {
             // A value inside quotes cannot contain the quote: nginx escapes it.
             if shape == .any, case .literal(let before)? = segments.last, before.last == UInt8(ascii: "\""),
                i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
-                shape = .quoted
+                shape = escaping == .json ? .escapedQuoted : .quoted
             }
             segments.append(.field(slot: field, shape: shape, name: "$" + name))
         }
         if !literal.isEmpty { segments.append(.literal(literal)) }
 
-        let matcher = LineMatcher(segments: segments, backslashEscapes: escaping == .json)
+        let matcher = LineMatcher(segments: segments)
         if let (a, b) = matcher.adjacentFields {
             throw AccessLogError(code: .unusableFormat, path: nil, detail:
                 "nginx log format: \(a) and \(b) follow each other with nothing between them, so a line cannot tell where one ends: put a space or other text between them")
@@ -119,7 +117,7 @@ enum NginxLogFormat {
         }
         limitations.append("nginx logs requests, not handshakes: a connection that sent no request is not in the log")
         return AccessLogFormat(
-            kind: .nginx, lines: .matched(matcher), fields: fields, labels: labels, time: time, escaping: escaping,
+            kind: .nginx, lines: .matched(matcher), fields: fields, time: time, escaping: escaping,
             counting: counting, limitations: limitations)
     }
 

@@ -31,6 +31,10 @@ public final class PostgresRecordStore: RecordStore, Sendable {
         /// How long an operation waits for a connection before it fails as `unavailable` (the
         /// writer then retries it, and records wait in its buffer meanwhile).
         public var leaseTimeout: Duration = .seconds(10)
+        /// The longest an operation (a batch, a read, a partition change) may take once it has its
+        /// connection; past it the caller gets `unavailable` (a batch's commit is then in doubt:
+        /// its hellos and connections are safe to write again, its requests could be doubled).
+        public var operationTimeout: Duration = .seconds(60)
         /// Day partitions made ahead of today by `maintain(now:)`.
         public var partitionsAhead = 2
 
@@ -103,7 +107,20 @@ public final class PostgresRecordStore: RecordStore, Sendable {
     public func close() async {
         state.withLockedValue { $0.closed = true }
         runner.cancel()
-        await runner.value
+        // The pool closes its connections and returns; should it not within 10 s, go anyway.
+        let runner = self.runner
+        let done = OnceContinuation<Void>()
+        _ = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
+            done.set(continuation)
+            Task {
+                await runner.value
+                done.resume(.success(()))
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(10))
+                done.resume(.success(()))
+            }
+        }
     }
 
     // MARK: Migrations
@@ -262,47 +279,61 @@ public final class PostgresRecordStore: RecordStore, Sendable {
 
     // MARK: Connections
 
-    /// Runs `body` on a pooled connection. Waiting for the connection is bounded by
-    /// `options.leaseTimeout` (the database is down: `unavailable`); once `body` has its
-    /// connection it is never interrupted, so a commit is never left in doubt by a timeout here.
+    /// Runs `body` on a pooled connection, bounded twice: waiting for the connection by
+    /// `options.leaseTimeout` (the database is down: `unavailable`), the whole operation by
+    /// `options.operationTimeout` (a query that never answers, e.g. on a connection that died
+    /// without the pool noticing). The operation runs in a task of its own and the caller is
+    /// answered by whichever comes first, so a stuck query cannot stall the writer, `maintain` or
+    /// `close`; the abandoned task is cancelled and ends when postgres-nio gives up on it.
     func withConnection<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         if state.withLockedValue({ $0.closed }) { throw TelemetryError(.closed, path: url.redacted, detail: "cannot \(what)") }
+        let client = self.client, path = url.redacted
+        let leaseTimeout = options.leaseTimeout, operationTimeout = max(options.operationTimeout, options.leaseTimeout)
         let leased = NIOLockedValueBox(false)
-        let timedOut = NIOLockedValueBox(false)
-        let client = self.client, timeout = options.leaseTimeout
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        leased.withLockedValue { $0 = true }
-                        return try await body(connection)
-                    }
-                }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    return nil
-                }
-                while let next = try await group.next() {
-                    if let value = next {
-                        group.cancelAll()
-                        return value
-                    }
-                    // The timer: give up only if no connection came.
-                    let gotOne = leased.withLockedValue { $0 }
-                    if !gotOne {
-                        timedOut.withLockedValue { $0 = true }
-                        group.cancelAll()
-                    }
-                }
-                throw CancellationError()
+        let operation = Task<T, any Error> {
+            try await client.withConnection { connection in
+                leased.withLockedValue { $0 = true }
+                return try await body(connection)
             }
-        } catch {
-            if timedOut.withLockedValue({ $0 }) {
-                throw TelemetryError(.unavailable, path: url.redacted, detail: "no connection within \(timeout) to \(what)")
+        }
+        let answer = OnceContinuation<T>()
+        let watchdog = Task {
+            try? await Task.sleep(for: leaseTimeout)
+            if Task.isCancelled { return }
+            if !leased.withLockedValue({ $0 }) {
+                operation.cancel()
+                answer.resume(.failure(TelemetryError(.unavailable, path: path, detail: "no connection within \(leaseTimeout) to \(what)")))
+                return
             }
-            if error is TelemetryError { throw error }
-            if error is CancellationError { throw error }
-            throw TelemetryError(what == "write" ? .writeFailed : .queryFailed, path: url.redacted, detail: Self.describe(error))
+            try? await Task.sleep(for: operationTimeout - leaseTimeout)
+            if Task.isCancelled { return }
+            operation.cancel()
+            answer.resume(.failure(TelemetryError(.unavailable, path: path, detail: "no answer within \(operationTimeout) to \(what)")))
+        }
+        let result: Result<T, any Error> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                answer.set(continuation)
+                Task {
+                    let r = await operation.result
+                    watchdog.cancel()
+                    answer.resume(r)
+                }
+            }
+        } onCancel: {
+            // The caller goes at once; the operation ends when postgres-nio lets it.
+            operation.cancel()
+            watchdog.cancel()
+            answer.resume(.failure(CancellationError()))
+        }
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error as TelemetryError):
+            throw error
+        case .failure(let error as CancellationError):
+            throw error
+        case .failure(let error):
+            throw TelemetryError(what == "write" ? .writeFailed : .queryFailed, path: path, detail: Self.describe(error))
         }
     }
 
@@ -327,6 +358,40 @@ public final class PostgresRecordStore: RecordStore, Sendable {
 
     static func day(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
     static func start(ofDay day: Int) -> Date { Date(timeIntervalSince1970: Double(day) * 86_400) }
+}
+
+/// A continuation resumed by the first of several racers; the others' answers are dropped.
+final class OnceContinuation<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Result<T, any Error>, Never>?
+        var early: Result<T, any Error>?
+        var done = false
+    }
+    // `Result<T, any Error>` is Sendable when T is; the box serialises every access.
+    private let state = NIOLockedValueBox(State())
+
+    func set(_ continuation: CheckedContinuation<Result<T, any Error>, Never>) {
+        let early = state.withLockedValue { s -> Result<T, any Error>? in
+            if let e = s.early { s.early = nil; return e }
+            s.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    func resume(_ result: Result<T, any Error>) {
+        let continuation = state.withLockedValue { s -> CheckedContinuation<Result<T, any Error>, Never>? in
+            guard !s.done else { return nil }
+            s.done = true
+            guard let c = s.continuation else {
+                s.early = result
+                return nil
+            }
+            s.continuation = nil
+            return c
+        }
+        continuation?.resume(returning: result)
+    }
 }
 
 extension Array {

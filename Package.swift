@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The TLS wire codec, registries and fingerprints. No I/O: NIOCore's ByteBuffer only.
@@ -91,13 +92,18 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // Connection and request records in SQLite (GRDB): batched writes, migrations, queries.
+        // Connection and request records in SQLite (GRDB) or, for a fleet, PostgreSQL (postgres-nio):
+        // batched writes, one schema with migrations for both, the impact queries.
         .target(
             name: "TLSTelemetry",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // ByteBuffer (bytea) and the TLS settings of postgres-nio's connections.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The deprecation gateway: ClientHello sniffer, policy engine, TLS termination,
@@ -173,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TLSTelemetryTests",
-            dependencies: ["TLSTelemetry", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TLSTelemetry", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TLSGatewayTests",

@@ -96,7 +96,7 @@ public enum GatewayDemo {
 
         await gateway.shutdown(drainTimeout: .seconds(2))
         await upstream.stop()
-        let records = (try? gateway.telemetry?.store.connections()) ?? []
+        let records = (try? (gateway.telemetry?.store as? TelemetryStore)?.connections()) ?? []
         return Result(gatewayPort: port, checkPort: checkPort, checks: checks, upstreamPort: upstream.port, cutoff: cutoff, steps: steps, records: records,
                       databasePath: database, configuration: configuration)
     }

@@ -36,16 +36,25 @@ public final class Gateway: Sendable {
     ) throws {
         let runtime = try GatewayRuntime(configuration: configuration, clock: clock)
         var telemetry: TelemetryWriter?
-        if let path = configuration.records.databasePath {
-            let store = try TelemetryStore(path: path)
-            telemetry = TelemetryWriter(store: store, capacity: configuration.records.queueCapacity, logger: logger)
+        let records = configuration.records
+        var store: (any RecordStore)?
+        if let path = records.databasePath {
+            store = try TelemetryStore(path: path, retention: records.retention)
+        } else if let url = records.postgresURL {
+            // Nothing connects here: the store migrates on first use, and while the database is
+            // down the gateway runs and its records wait in the writer's buffer.
+            store = try PostgresRecordStore(url: url, retention: records.retention, logger: logger)
+        }
+        if let store {
+            telemetry = TelemetryWriter(store: store, capacity: records.queueCapacity, logger: logger)
         }
         self.core = GatewayCore(runtime: runtime, telemetry: telemetry, metrics: GatewayMetrics(), logger: logger, clock: clock)
         self.group = group
         self.clock = clock
     }
 
-    /// The record writer (nil when no database is configured).
+    /// The record writer (nil when no database is configured); `telemetry?.store` is the
+    /// `TelemetryStore` or `PostgresRecordStore` it writes to.
     public var telemetry: TelemetryWriter? { core.telemetry }
     public var metrics: GatewayMetrics { core.metrics }
     /// The configuration in force now.
@@ -141,7 +150,9 @@ public final class Gateway: Sendable {
     public func reload(_ configuration: GatewayConfiguration) throws(GatewayConfigError) {
         let current = core.runtime.configuration
         if current.listeners != configuration.listeners || current.admin != configuration.admin
-            || current.records.databasePath != configuration.records.databasePath {
+            || current.records.databasePath != configuration.records.databasePath
+            || current.records.postgresURL != configuration.records.postgresURL
+            || current.records.retention != configuration.records.retention {
             core.logger.warning("listener, admin and database addresses take effect only after a restart")
         }
         do {
@@ -204,7 +215,10 @@ public final class Gateway: Sendable {
         for channel in core.openConnections { try? await channel.close() }
         core.pools.closeAll()
         try? await admin?.close()
-        await core.telemetry?.close()
+        if let telemetry = core.telemetry {
+            await telemetry.close()
+            await telemetry.store.close()
+        }
         core.logger.info("gateway stopped")
     }
 }

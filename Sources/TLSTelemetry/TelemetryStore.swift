@@ -6,14 +6,17 @@ import GRDB
 /// The schema is documented in docs/gateway-records.md; every change is a new migration, never an
 /// edit of an old one. Writes come from `TelemetryWriter` in batches; reads may run at any time
 /// (WAL mode: readers never wait for the writer).
-public final class TelemetryStore: Sendable {
+public final class TelemetryStore: RecordStore, Sendable {
     /// The database file, or `:memory:`.
     public let path: String
+    /// Records older than this are deleted by `maintain(now:)`; nil keeps everything.
+    public let retention: Duration?
     private let writer: any DatabaseWriter
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
-    public init(path: String) throws(TelemetryError) {
+    public init(path: String, retention: Duration? = nil) throws(TelemetryError) {
         self.path = path
+        self.retention = retention
         do {
             if path == ":memory:" {
                 writer = try DatabaseQueue()
@@ -30,63 +33,9 @@ public final class TelemetryStore: Sendable {
         }
     }
 
-    /// Migrations, oldest first. Identifiers are stable: they are stored in grdb_migrations.
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: connection and request records") { db in
-            try db.create(table: "connection") { t in
-                t.column("id", .text).primaryKey()
-                t.column("time", .datetime).notNull().indexed()
-                t.column("listener", .text).notNull()
-                t.column("client_address", .text).notNull()
-                t.column("client_port", .integer).notNull()
-                t.column("server_name", .text).indexed()
-                t.column("offered_versions", .text)
-                t.column("max_offered_version", .text).indexed()
-                t.column("record_version", .text)
-                t.column("negotiated_version", .text)
-                t.column("cipher_suite", .text)
-                t.column("ja3", .text)
-                t.column("ja4", .text).indexed()
-                t.column("alpn_offered", .text)
-                t.column("alpn_negotiated", .text)
-                t.column("outcome", .text).notNull()
-                t.column("rule", .text).notNull()
-                t.column("mode", .text)
-                t.column("detail", .text)
-            }
-            try db.create(table: "request") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("connection_id", .text).notNull().indexed()
-                t.column("time", .datetime).notNull()
-                t.column("method", .text).notNull()
-                t.column("host", .text)
-                t.column("path", .text).notNull()
-                t.column("status", .integer).notNull()
-                t.column("user_agent", .text)
-                t.column("api_key", .text).indexed()
-                t.column("upstream_latency_ms", .double)
-                t.column("outcome", .text).notNull()
-                t.column("rule", .text)
-            }
-        }
-        migrator.registerMigration("v2: distinct ClientHellos, gateway name") { db in
-            try db.create(table: "client_hello") { t in
-                t.column("hash", .text).primaryKey()
-                t.column("first_seen", .datetime).notNull()
-                t.column("record_version", .text).notNull()
-                t.column("bytes", .blob).notNull()
-                t.column("ja3", .text)
-                t.column("ja4", .text)
-            }
-            try db.alter(table: "connection") { t in
-                t.add(column: "hello_hash", .text)
-                t.add(column: "gateway", .text)
-            }
-            try db.create(index: "connection_on_hello_hash", on: "connection", columns: ["hello_hash"])
-        }
-        return migrator
-    }
+    /// Migrations, oldest first, generated from `RecordSchema` (the definition PostgreSQL's DDL
+    /// comes from too). Identifiers are stable: they are stored in grdb_migrations.
+    static var migrator: DatabaseMigrator { RecordSchema.sqliteMigrator }
 
     /// Inserts records in one transaction, on the caller's thread.
     public func insert(connections: [ConnectionRecord], requests: [RequestRecord], hellos: [ClientHelloRecord] = []) throws {
@@ -97,6 +46,26 @@ public final class TelemetryStore: Sendable {
     /// `TelemetryWriter` uses.
     public func write(connections: [ConnectionRecord], requests: [RequestRecord], hellos: [ClientHelloRecord] = []) async throws {
         try await writer.write { db in try Self.insert(connections, requests, hellos, into: db) }
+    }
+
+    /// The file path.
+    public var description: String { path }
+
+    /// Deletes connections older than the retention and their requests, 5,000 connections per
+    /// transaction so that the writer's batches go on in between. The file does not shrink
+    /// (SQLite reuses the freed pages for new rows; `VACUUM` gives them back to the disk).
+    public func maintain(now: Date) async throws {
+        guard let retention else { return }
+        let cutoff = now.addingTimeInterval(-retention.timeInterval)
+        while true {
+            let n = try await writer.write { db -> Int in
+                let oldest = "SELECT id FROM connection WHERE time < ? ORDER BY time, id LIMIT 5000"
+                try db.execute(sql: "DELETE FROM request WHERE connection_id IN (\(oldest))", arguments: [cutoff])
+                try db.execute(sql: "DELETE FROM connection WHERE id IN (\(oldest))", arguments: [cutoff])
+                return db.changesCount
+            }
+            if n == 0 { break }
+        }
     }
 
     private static func insert(_ connections: [ConnectionRecord], _ requests: [RequestRecord], _ hellos: [ClientHelloRecord],

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 
-/// Batches records into the store from one task, so no event loop ever waits for SQLite.
+/// Batches records into the store from one task, so no event loop ever waits for the database
+/// (SQLite or PostgreSQL: any `RecordStore`).
 ///
 /// `record(_:)` never blocks: it appends to a bounded buffer and wakes the writer task through an
 /// `AsyncStream`; when the buffer is full the record is dropped and counted — a stalled disk must
@@ -13,6 +14,11 @@ import NIOConcurrencyHelpers
 /// what replaced the hand-made thread and condition variable, which parked with a full queue in
 /// release builds. `flush()` returns once everything recorded before it is written; `close()`
 /// writes what is left and ends the task.
+///
+/// A second task runs the store's `maintain(now:)` at start and then every `maintenanceInterval`
+/// (retention; PostgreSQL's day partitions ahead). When the database is down, records wait in the
+/// buffer while the batch being written is retried; once the buffer is full, new records are
+/// dropped and counted, with a log line at most every 10 seconds.
 public final class TelemetryWriter: Sendable {
     /// One thing to write.
     public enum Item: Sendable {
@@ -68,9 +74,12 @@ public final class TelemetryWriter: Sendable {
         var closing = false
         /// The task has taken its last entries: flushes after this return at once.
         var finished = false
+        /// When a drop was last logged, and the drops since.
+        var lastDropLog: ContinuousClock.Instant?
+        var dropsSinceLog = 0
     }
 
-    public let store: TelemetryStore
+    public let store: any RecordStore
     public let capacity: Int
     public let batchSize: Int
     /// How long records may wait with no batch written before the writer counts as stalled.
@@ -78,12 +87,16 @@ public final class TelemetryWriter: Sendable {
     private let state = NIOLockedValueBox(State())
     private let wakeups: AsyncStream<Void>.Continuation
     private let task: Task<Void, Never>
+    private let maintenance: Task<Void, Never>
+    private let logger: Logger
 
-    /// Starts the writer task.
-    public init(store: TelemetryStore, capacity: Int = 10_000, batchSize: Int = 500, stallAfter: Duration = .seconds(5),
+    /// Starts the writer task and the maintenance task.
+    public init(store: any RecordStore, capacity: Int = 10_000, batchSize: Int = 500, stallAfter: Duration = .seconds(5),
                 retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
+                maintenanceInterval: Duration = .seconds(86_400),
                 logger: Logger = Logger(label: "tlsguard.telemetry")) {
         self.store = store
+        self.logger = logger
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
         self.stallAfter = stallAfter
@@ -94,6 +107,25 @@ public final class TelemetryWriter: Sendable {
             for await _ in stream { await loop.drain(final: false) }
             await loop.drain(final: true)
         }
+        self.maintenance = Task.detached {
+            // A failed run (the database is down at start) is tried again within a minute, not a day.
+            let retry = min(maintenanceInterval, .seconds(60))
+            while !Task.isCancelled {
+                var next = maintenanceInterval
+                do {
+                    try await store.maintain(now: Date())
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.error("record maintenance failed", metadata: [
+                        "error": "\(error)", "database": "\(store.description)", "retry_in": "\(retry)",
+                    ])
+                    next = retry
+                }
+                try? await Task.sleep(for: next)
+            }
+        }
     }
 
     /// Queues a record; drops it (and counts it) when the buffer is full or the writer is closed.
@@ -101,9 +133,18 @@ public final class TelemetryWriter: Sendable {
     @discardableResult
     public func record(_ item: Item) -> Bool {
         let capacity = self.capacity
+        var logDrops: (count: Int, total: Int)?
         let accepted = state.withLockedValue { s -> Bool in
             guard !s.closing, s.counts.queued < capacity else {
                 s.counts.dropped += 1
+                s.dropsSinceLog += 1
+                // One line per 10 s at most: a full buffer drops on every handshake.
+                let now = ContinuousClock.now
+                if !s.closing, s.lastDropLog.map({ now - $0 >= .seconds(10) }) ?? true {
+                    logDrops = (s.dropsSinceLog, s.counts.dropped)
+                    s.lastDropLog = now
+                    s.dropsSinceLog = 0
+                }
                 return false
             }
             if s.counts.queued == 0 { s.waitingSince = .now }
@@ -113,6 +154,12 @@ public final class TelemetryWriter: Sendable {
         }
         // After the append: a wake-up yielded here is seen by a drain that starts after it.
         if accepted { wakeups.yield() }
+        if let logDrops {
+            logger.warning("record buffer full: dropping records", metadata: [
+                "dropped": "\(logDrops.count)", "dropped_total": "\(logDrops.total)", "capacity": "\(capacity)",
+                "database": "\(store.description)",
+            ])
+        }
         return accepted
     }
 
@@ -161,13 +208,17 @@ public final class TelemetryWriter: Sendable {
             defer { s.closing = true }
             return !s.closing
         }
-        if first { wakeups.finish() }
+        if first {
+            wakeups.finish()
+            maintenance.cancel()
+        }
         await task.value
+        await maintenance.value
     }
 
     /// The writer task's side: takes buffered entries and writes them.
     private struct WriterLoop: Sendable {
-        let store: TelemetryStore
+        let store: any RecordStore
         let state: NIOLockedValueBox<State>
         let batchSize: Int
         let retryDelays: [Duration]
@@ -218,6 +269,15 @@ public final class TelemetryWriter: Sendable {
                 case .hello(let h): hellos.append(h)
                 }
             }
+            // Closing with the database failing (down at shutdown): one batch has had its retries;
+            // the rest are counted failed at once rather than each waiting through them.
+            let giveUp = state.withLockedValue { $0.closing && $0.consecutiveFailures > 0 }
+            if giveUp {
+                logger.error("closing with the record database failing: \(batch.count) records not written",
+                             metadata: ["database": "\(store.description)"])
+                settle(batch.count, error: "closed while the database was failing")
+                return
+            }
             var attempt = 0
             while true {
                 do {
@@ -226,7 +286,7 @@ public final class TelemetryWriter: Sendable {
                     return
                 } catch {
                     guard attempt < retryDelays.count else {
-                        logger.error("cannot write \(batch.count) records", metadata: ["error": "\(error)", "database": "\(store.path)"])
+                        logger.error("cannot write \(batch.count) records", metadata: ["error": "\(error)", "database": "\(store.description)"])
                         settle(batch.count, error: "\(error)")
                         return
                     }

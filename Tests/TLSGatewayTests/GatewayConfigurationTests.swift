@@ -86,6 +86,36 @@ struct GatewayConfigurationTests {
         }
     }
 
+    @Test("records: postgres and retention; database and postgres together is an error naming the key")
+    func postgresRecords() throws {
+        let c = try load(Self.minimal + """
+
+            records: {postgres: "postgres://gw:secret@db.internal:5432/records?sslmode=require", retention: 90d, gateway: edge-1}
+            """)
+        #expect(c.records.postgresURL == "postgres://gw:secret@db.internal:5432/records?sslmode=require")
+        #expect(c.records.databasePath == nil)
+        #expect(c.records.retention == .seconds(90 * 86_400))
+        #expect(c.records.isEnabled)
+        #expect(c.records.storeDescription == "postgres://gw:***@db.internal:5432/records?sslmode=require")
+
+        let both = #expect(throws: GatewayConfigError.self) {
+            try load(Self.minimal + "\nrecords: {database: /tmp/r.sqlite, postgres: \"postgres://gw@db/records\"}")
+        }
+        #expect("\(try #require(both))".contains("records.postgres: 'records.database' and 'records.postgres' cannot both be set"))
+
+        let bad = #expect(throws: GatewayConfigError.self) {
+            try load(Self.minimal + "\nrecords: {postgres: \"postgres://gw:secret@db:99999/records\"}")
+        }
+        let message = "\(try #require(bad))"
+        #expect(message.contains("records.postgres: the port '99999' is not a number from 1 to 65535"), "\(message)")
+        #expect(!message.contains("secret"))
+
+        let short = #expect(throws: GatewayConfigError.self) {
+            try load(Self.minimal + "\nrecords: {database: /tmp/r.sqlite, retention: 12h}")
+        }
+        #expect("\(try #require(short))".contains("records.retention: must be at least 1d"))
+    }
+
     @Test("a key that does not match its certificate is caught when the contexts are built")
     func mismatchedKey() throws {
         let ec = try TestCertificate.ecdsa()

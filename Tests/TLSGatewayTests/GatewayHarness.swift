@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import TLSGateway
 import TLSTelemetry
+import Testing
 @testable import TestSupport
 
 /// A clock tests set by hand.
@@ -80,13 +81,13 @@ final class GatewayHarness: Sendable {
     func connections() async throws -> [ConnectionRecord] {
         guard let telemetry = gateway.telemetry else { return [] }
         await telemetry.flush()
-        return try telemetry.store.connections()
+        return try #require(telemetry.store as? TelemetryStore).connections()
     }
 
     func requests() async throws -> [RequestRecord] {
         guard let telemetry = gateway.telemetry else { return [] }
         await telemetry.flush()
-        return try telemetry.store.requests()
+        return try #require(telemetry.store as? TelemetryStore).requests()
     }
 
     /// Waits (briefly) until `count` connection records exist: records land when a connection's

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TLSGateway
+import TLSTelemetry
 @testable import TestSupport
 
 @Suite("Reload and drain", .serialized)
@@ -52,9 +53,9 @@ struct GatewayReloadTests {
         #expect(response.lowercased().contains("connection: close"))
         await idle.closed()
         #expect(!idle.isActive)
-        let records = try harness.gateway.telemetry!.store.connections()
+        let records = try #require(harness.gateway.telemetry?.store as? TelemetryStore).connections()
         #expect(records.count == 2)
-        #expect(try harness.gateway.telemetry!.store.requests().count == 2)
+        #expect(try #require(harness.gateway.telemetry?.store as? TelemetryStore).requests().count == 2)
         #expect(!TestSocket.canConnect(port: harness.port))
         await harness.upstream?.stop()
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TLSGateway
+import TLSTelemetry
 import TLSWire
 @testable import TestSupport
 
@@ -69,7 +70,7 @@ struct ProviderExampleTests {
         #expect(try TestHTTPS.sClient(port: port, versionFlag: "-tls1", servername: "api.example.com").alert == 70)
         #expect(try TestHTTPS.curl(port: port, host: "api.example.com", tls: "1.3").status == 200)
         await gateway.shutdown(drainTimeout: .seconds(2))
-        let records = try gateway.telemetry!.store.connections()
+        let records = try #require(gateway.telemetry?.store as? TelemetryStore).connections()
         #expect(records.map(\.outcome) == ["accepted-legacy", "refused", "accepted"])
         #expect(records[1].serverName == "api.example.com")
         #expect(records[1].ja4?.hasPrefix("t10d") == true)

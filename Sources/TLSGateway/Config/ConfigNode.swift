@@ -105,12 +105,12 @@ struct ConfigNode {
     /// `250ms`, `5s`, `2m`, `1h`, or a plain number of seconds.
     func duration() throws(GatewayConfigError) -> Double {
         let text = try string().trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
             if let v = Double(text.dropLast(suffix.count)), v >= 0 { return v * factor }
         }
         if let v = Double(text), v >= 0 { return v }
-        throw error("'\(text)' is not a duration (250ms, 5s, 2m)")
+        throw error("'\(text)' is not a duration (250ms, 5s, 2m, 90d)")
     }
 
     /// `host:port`, `[v6]:port` or `:port` (all addresses).

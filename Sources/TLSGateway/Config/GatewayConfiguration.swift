@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TLSTelemetry
 import TLSWire
 
 /// A validated gateway configuration (from YAML by `GatewayConfiguration.load(path:)`).
@@ -91,10 +92,16 @@ public struct GatewayConfiguration: Sendable {
     /// How API keys are stored in request records.
     public enum APIKeyStorage: String, Sendable, Hashable { case hashed, plain, none }
 
-    /// Record keeping.
+    /// Record keeping: one store per gateway, a SQLite file (`database`) or a PostgreSQL database
+    /// that a fleet of gateways shares (`postgres`).
     public struct Records: Sendable, Hashable {
-        /// SQLite file; nil keeps no records.
+        /// SQLite file; nil (and no `postgresURL`) keeps no records.
         public var databasePath: String?
+        /// `postgres://user:password@host:port/database?sslmode=…`; exclusive with `databasePath`.
+        public var postgresURL: String?
+        /// Records older than this are deleted (SQLite) or their day partitions dropped
+        /// (PostgreSQL), at start and daily; nil keeps everything.
+        public var retention: Duration?
         public var queueCapacity: Int
         /// Request header carrying the client's API key (for exceptions and records); nil for none.
         public var apiKeyHeader: String?
@@ -102,12 +109,24 @@ public struct GatewayConfiguration: Sendable {
         /// Names this gateway in its records (several may share one database); nil: the host name.
         public var gatewayName: String?
         public init(databasePath: String? = nil, queueCapacity: Int = 10_000, apiKeyHeader: String? = nil,
-                    apiKeyStorage: APIKeyStorage = .hashed, gatewayName: String? = nil) {
+                    apiKeyStorage: APIKeyStorage = .hashed, gatewayName: String? = nil, postgresURL: String? = nil,
+                    retention: Duration? = nil) {
             self.gatewayName = gatewayName
+            self.postgresURL = postgresURL
+            self.retention = retention
             self.databasePath = databasePath
             self.queueCapacity = queueCapacity
             self.apiKeyHeader = apiKeyHeader
             self.apiKeyStorage = apiKeyStorage
+        }
+
+        /// Whether records are kept at all.
+        public var isEnabled: Bool { databasePath != nil || postgresURL != nil }
+
+        /// Where records go, for logs and `--check-config`: the file, or the URL without its password.
+        public var storeDescription: String? {
+            if let databasePath { return databasePath }
+            return postgresURL.map { (try? PostgresURL(parsing: $0).redacted) ?? "postgres (unparsable URL)" }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TLSTelemetry
 import Yams
 
 /// Turns the YAML tree into a `GatewayConfiguration`, checking every value on the way.
@@ -114,8 +115,26 @@ struct YAMLReader {
     func readRecords(_ top: [String: ConfigNode]) throws(GatewayConfigError) -> GatewayConfiguration.Records {
         var records = GatewayConfiguration.Records()
         if let recNode = top["records"] {
-            let m = try recNode.mapping(allowed: ["database", "queueCapacity", "apiKeyHeader", "apiKeyStorage", "gateway"])
+            let m = try recNode.mapping(allowed: ["database", "postgres", "retention", "queueCapacity", "apiKeyHeader",
+                                                  "apiKeyStorage", "gateway"])
+            if m["database"] != nil && m["postgres"] != nil {
+                throw m["postgres"]!.error("'records.database' and 'records.postgres' cannot both be set: one record store per gateway")
+            }
             if let n = m["database"] { records.databasePath = resolve(try n.string()) }
+            if let n = m["postgres"] {
+                let text = try n.string()
+                do {
+                    _ = try PostgresURL(parsing: text)
+                } catch {
+                    throw n.error("\(error.detail) (in \(error.path))")
+                }
+                records.postgresURL = text
+            }
+            if let n = m["retention"] {
+                let seconds = try n.duration()
+                if seconds < 86_400 { throw n.error("must be at least 1d: records are kept and dropped by the day") }
+                records.retention = .seconds(seconds)
+            }
             if let n = m["queueCapacity"] { records.queueCapacity = try n.int(in: 1...10_000_000) }
             if let n = m["apiKeyHeader"] { records.apiKeyHeader = try n.string() }
             if let n = m["gateway"] { records.gatewayName = try n.string() }

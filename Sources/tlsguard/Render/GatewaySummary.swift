@@ -36,7 +36,7 @@ enum GatewaySummary {
                 lines.append("  note: \(p.name): the cutoff \(iso.string(from: cutoff)) has passed; it enforces now")
             }
         }
-        lines.append("  records: \(c.records.databasePath ?? "none")")
+        lines.append("  records: \(c.records.storeDescription ?? "none")\(c.records.retention.map { ", kept \(Int($0.components.seconds / 86_400)) days" } ?? "")")
         return PlainText().lines(lines)
     }
 }

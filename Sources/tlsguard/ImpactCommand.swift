@@ -28,6 +28,7 @@ struct ImpactCommand: AsyncParsableCommand {
               tlsguard impact --db records.sqlite --since 30d --min TLSv1.2
               tlsguard impact --db records.sqlite --config gateway.yaml --by client
               tlsguard impact --db records.sqlite --config gateway.yaml --at 2027-03-01T10:00:00Z --format csv
+              tlsguard impact --postgres postgres://tlsguard@db.internal/records --min TLSv1.2
               tlsguard impact --nginx-log /var/log/nginx/access.log --log-format "$(cat fmt)" \\
                   --api-key-field '$http_x_api_key' --min TLSv1.2
 
@@ -42,6 +43,9 @@ struct ImpactCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("SQLite records written by `tlsguard gateway` (records.database).", valueName: "file"))
     var db: String?
+
+    @Option(help: ArgumentHelp("The fleet's PostgreSQL that gateways write (records.postgres): postgres://user:pass@host:port/db.", valueName: "url"))
+    var postgres: String?
 
     @Option(name: .customLong("nginx-log"), help: ArgumentHelp("nginx access log(s) instead of records (repeat for several; docs/impact-logs.md).", valueName: "file"))
     var nginxLogs: [String] = []
@@ -89,12 +93,13 @@ struct ImpactCommand: AsyncParsableCommand {
     var limit: Int = 50
 
     func validate() throws {
-        let sources = [db.map { _ in "--db" }, nginxLogs.isEmpty ? nil : "--nginx-log", haproxyLogs.isEmpty ? nil : "--haproxy-log",
+        let sources = [db.map { _ in "--db" }, postgres.map { _ in "--postgres" }, nginxLogs.isEmpty ? nil : "--nginx-log", haproxyLogs.isEmpty ? nil : "--haproxy-log",
                        envoyLogs.isEmpty ? nil : "--envoy-log"].compactMap { $0 }
         guard !sources.isEmpty else { throw ValidationError("give the records to read: --db FILE (or --nginx-log, --haproxy-log, --envoy-log FILE)") }
         guard sources.count == 1 else { throw ValidationError("\(sources.joined(separator: " and ")): give one source") }
         if let db, !FileManager.default.isReadableFile(atPath: db) { throw ValidationError("--db: cannot read \(db)") }
-        if db != nil && (logFormat != nil || apiKeyField != nil) {
+        if let postgres, let problem = Self.postgresProblem(postgres) { throw ValidationError("--postgres: \(problem)") }
+        if (db != nil || postgres != nil) && (logFormat != nil || apiKeyField != nil) {
             throw ValidationError("--log-format and --api-key-field describe an access log; records need neither")
         }
         if let config, !FileManager.default.isReadableFile(atPath: config) { throw ValidationError("--config: cannot read \(config)") }
@@ -125,8 +130,10 @@ struct ImpactCommand: AsyncParsableCommand {
                 report = try await ImpactAnalyzer(policy: policy).run(source: source, since: window.since, until: window.until, grouping: by,
                                                                  gateways: Set(gateway))
             } catch {
+                if let store = source as? PostgresRecordStore { await store.close() }
                 throw CLIError("cannot read \(source.sourceDescription): \(error)", code: ExitStatus.unscannable)
             }
+            if let store = source as? PostgresRecordStore { await store.close() }
             if let logs = source as? AccessLogSource {
                 for problem in logs.problems { Terminal.printError("warning: \(problem)") }
             }
@@ -148,6 +155,13 @@ struct ImpactCommand: AsyncParsableCommand {
                 return try TelemetryStore(path: db)
             } catch {
                 throw CLIError("--db \(db): \(error)", code: ExitStatus.unscannable)
+            }
+        }
+        if let postgres {
+            do {
+                return try PostgresRecordStore(url: postgres)
+            } catch {
+                throw CLIError("--postgres: \(error)", code: ExitStatus.usage)
             }
         }
         let (kind, paths, flag): (AccessLogKind, [String], String) =
@@ -204,6 +218,16 @@ struct ImpactCommand: AsyncParsableCommand {
                                 now: now)
         } catch {
             throw CLIError("cannot build the TLS contexts for --min \(minimum.displayName): \(error)", code: ExitStatus.unscannable)
+        }
+    }
+
+    /// Why `url` is not a PostgreSQL URL (nil: it is); the password never appears.
+    static func postgresProblem(_ url: String) -> String? {
+        do {
+            _ = try PostgresURL(parsing: url)
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
 

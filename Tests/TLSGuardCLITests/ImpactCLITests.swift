@@ -222,6 +222,8 @@ struct ImpactCLITests {
         (["impact", "--db", "/etc/hostname", "--at", "2027-01-01"], 64, "--at needs --config"),
         (["impact", "--db", "/etc/hostname", "--since", "yesterday"], 64, "--since 'yesterday'"),
         (["impact", "--db", "GARBAGE"], 2, "GARBAGE: "),
+        (["impact", "--postgres", "mysql://u:secret@h/db"], 64, "--postgres: "),
+        (["impact", "--postgres", "postgres://u:secret@127.0.0.1:1/db"], 2, "cannot read gateway records in postgres://u:"),
     ])
     func badInput(arguments: [String], status: Int32, message: String) throws {
         // GARBAGE: a file that is not a database (made here: opening it must not touch a real file).
@@ -232,5 +234,6 @@ struct ImpactCLITests {
         #expect(run.status == status, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains(message), "\(run.stderr)")
         #expect(run.stdout.isEmpty)
+        #expect(!run.stderr.contains("secret"), "a password never in an error")
     }
 }

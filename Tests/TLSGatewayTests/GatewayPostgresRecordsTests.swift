@@ -50,7 +50,9 @@ struct GatewayPostgresRecordsTests {
                 #expect(Set(observations.compactMap(\.gateway)) == ["gw-a", "gw-b"])
                 #expect(observations.map(\.connections).reduce(0, +) == 4)
                 #expect(observations.map(\.requests).reduce(0, +) == 4)
-                #expect(try await reader.dayPartitions(of: "connection").count >= 4, "the records' day, today and the days ahead")
+                // The day of the records has its partition (the days ahead come from the writers'
+                // maintenance, which runs beside the first writes).
+                #expect(try await reader.dayPartitions(of: "connection").contains(Dates.at("2026-03-01T00:00:00Z")))
                 await reader.close()
             }
         }

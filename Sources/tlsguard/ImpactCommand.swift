@@ -27,10 +27,11 @@ struct ImpactCommand: AsyncParsableCommand {
 
               tlsguard impact --db records.sqlite --since 30d --min TLSv1.2
               tlsguard impact --db records.sqlite --config gateway.yaml --by client
-              tlsguard impact --db records.sqlite --config gateway.yaml --at 2027-03-01T10:00:00Z --format csv
-              tlsguard impact --postgres postgres://tlsguard@db.internal/records --min TLSv1.2
-              tlsguard impact --nginx-log /var/log/nginx/access.log --log-format "$(cat fmt)" \\
-                  --api-key-field '$http_x_api_key' --min TLSv1.2
+              tlsguard impact --db records.sqlite --config gateway.yaml \\
+                  --at 2027-03-01T10:00:00Z --format csv
+              tlsguard impact --postgres postgres://tlsguard@db.internal/records
+              tlsguard impact --nginx-log /var/log/nginx/access.log \\
+                  --log-format "$(cat fmt)" --api-key-field '$http_x_api_key'
 
             Access logs (nginx, HAProxy, Envoy) have no refused handshakes and no offered maximum:
             clients are judged by the version they negotiated, and the report says so

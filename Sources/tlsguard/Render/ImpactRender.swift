@@ -74,13 +74,16 @@ struct ImpactTextRenderer: TextLayout {
         }
     }
 
-    static func format(_ date: Date) -> String {
+    /// One formatter for the whole report: it was made anew for every date (two per group).
+    nonisolated(unsafe) private static let minutes: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.string(from: date)
-    }
+        return f
+    }()
+
+    static func format(_ date: Date) -> String { minutes.string(from: date) }
 
     static func count(_ n: Int) -> String {
         let digits = String(n)

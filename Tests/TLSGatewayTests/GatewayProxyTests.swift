@@ -140,19 +140,19 @@ struct GatewayProxyTests {
 
     @Test("timeouts: a partial hello, a stalled handshake and an idle keep-alive connection are closed")
     func timeouts() async throws {
-        // 2.5 s: short enough to tell from the raw client's 6 s, long enough for the server side of
-        // a TLS 1.3 handshake on a loaded machine (at 800 ms, and at 1.5 s with a sanitizer build
-        // beside the suite, the gateway timed out handshakes the client already saw finished);
-        // the 3 s idle timeout leaves room between a connect and its first write.
-        let yaml = providerYAML + "\ntls: {helloTimeout: 2500ms}\nidleTimeout: 3s\n"
+        // 4 s hello / 5 s idle: short enough to tell from the raw client's 10 s, long enough for the
+        // server side of a TLS 1.3 handshake and for a connect-then-write on a loaded 2-core CI
+        // machine (at 2.5 s / 3 s, CI with 66 suites in parallel cut a handshake the client already
+        // saw finished: "I/O on closed channel"; at 800 ms and 1.5 s the same under a sanitizer build).
+        let yaml = providerYAML + "\ntls: {helloTimeout: 4s}\nidleTimeout: 5s\n"
         try await withGateway(yaml: yaml) { h in
             let started = Date()
             // Three bytes of a record header, then silence.
-            #expect(try RawClient.exchange(port: h.port, send: [0x16, 0x03, 0x01], timeout: 6) == [])
-            #expect(Date().timeIntervalSince(started) < 5.5, "closed by the hello timeout, not the client's 6 s")
+            #expect(try RawClient.exchange(port: h.port, send: [0x16, 0x03, 0x01], timeout: 10) == [])
+            #expect(Date().timeIntervalSince(started) < 9, "closed by the hello timeout, not the client's 10 s")
             // A whole hello, then silence in the middle of the handshake.
             let hello = ClientHelloBuilder(version: .tls12, cipherSuites: [CipherSuite(0xC02F)], serverName: "stall.example.com").build()
-            let answer = try RawClient.exchange(port: h.port, send: Array(hello.records().readableBytesView), timeout: 6)
+            let answer = try RawClient.exchange(port: h.port, send: Array(hello.records().readableBytesView), timeout: 10)
             #expect(answer.first == 0x16, "the server's flight, then the close")
             // Keep-alive: one request, then idle.
             let (client, _) = try await TestTLSClient.connect(port: h.port)
@@ -160,7 +160,8 @@ struct GatewayProxyTests {
             // A client that stops in the middle of its request body.
             let (stalled, _) = try await TestTLSClient.connect(port: h.port)
             try await stalled.send("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n0123456789")
-            try await Task.sleep(nanoseconds: 5_000_000_000)
+            // Both idle timers (5 s from each client's last write) have fired by 8 s.
+            try await Task.sleep(nanoseconds: 8_000_000_000)
             #expect(!client.isActive, "closed after the idle timeout")
             #expect(!stalled.isActive, "a stalled upload is closed too")
             #expect(try await h.requests().last?.outcome == "client-stalled")

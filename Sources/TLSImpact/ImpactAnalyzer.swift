@@ -22,23 +22,56 @@ public struct ImpactAnalyzer: Sendable {
         self.profiles = profiles
     }
 
-    /// Reads the source's window and analyses it.
+    /// Reads the source's window and analyses it, in two reads: the classes (every fact but who
+    /// the client is), judged without address or API key — exceptions only ever let more through,
+    /// so a class that passes without them passes with them — then the observations with every
+    /// fact for only the hellos of the classes that may be refused. A month of records costs what
+    /// its distinct hellos and its refused clients cost, not what all its connections do.
     /// `gateways`: only records these gateways wrote (empty: all).
     public func run(source: any ImpactSource, since: Date, until: Date, grouping: ImpactGrouping?,
                     gateways: Set<String> = []) async throws -> ImpactReport {
-        var observations = try await source.impactObservations(since: since, until: until)
-        if !gateways.isEmpty { observations.removeAll { !gateways.contains($0.gateway ?? "") } }
-        let hashes = Set(observations.compactMap(\.helloHash))
-        let hellos = try await source.clientHellos(hashes: hashes)
-        return analyze(observations, hellos: hellos, source: source.sourceDescription, since: since, until: until,
-                       grouping: grouping, sourceLimitations: source.limitations)
+        let window = source.window(since: since, until: until)
+        let written = { (o: ImpactObservation) in gateways.isEmpty || gateways.contains(o.gateway ?? "") }
+        let classes = try await source.impactClasses(since: window.since, until: window.until).filter(written)
+        let hellos = try await source.clientHellos(hashes: Set(classes.compactMap(\.helloHash)))
+        let parsed = hellos.compactMapValues(Self.parse)
+        var candidates = Set<ClassKey>()
+        for c in classes {
+            var anonymous = c
+            (anonymous.clientAddress, anonymous.apiKey, anonymous.userAgent) = (nil, nil, nil)
+            let flight = c.helloHash.flatMap { parsed[$0] }
+            guard let maxVersion = Self.maxVersion(c, flight), judge(anonymous, maxVersion: maxVersion, flight: flight).refused
+            else { continue }
+            candidates.insert(ClassKey(c))
+        }
+        var details: [ImpactObservation] = []
+        if !candidates.isEmpty {
+            details = try await source.impactObservations(since: window.since, until: window.until,
+                                                          helloHashes: Set(candidates.map { $0.helloHash ?? "" }))
+                .filter { written($0) && candidates.contains(ClassKey($0)) }
+        }
+        // Whether API keys were recorded decides the default grouping: ask the classes' details
+        // when no class may be refused (the report is empty then, but says "by API key").
+        let sawAPIKeys = details.contains { $0.apiKey != nil } || classes.contains { $0.apiKey != nil }
+        return analyze(classes: classes, details: details, parsed: parsed, source: source.sourceDescription,
+                       since: window.since, until: window.until,
+                       grouping: grouping ?? (sawAPIKeys ? .apikey : .client), sourceLimitations: source.limitations)
     }
 
-    /// The report for these observations. `grouping` nil: by API key when any was recorded, else by client.
+    /// The report for these observations (each with every fact). `grouping` nil: by API key when
+    /// any was recorded, else by client.
     public func analyze(_ observations: [ImpactObservation], hellos: [String: ClientHelloRecord], source: String,
                         since: Date, until: Date, grouping: ImpactGrouping?, sourceLimitations: [String] = []) -> ImpactReport {
-        let parsed = hellos.compactMapValues(Self.parse)
-        let grouping = grouping ?? (observations.contains { $0.apiKey != nil } ? .apikey : .client)
+        analyze(classes: observations, details: observations, parsed: hellos.compactMapValues(Self.parse), source: source,
+                since: since, until: until, grouping: grouping ?? (observations.contains { $0.apiKey != nil } ? .apikey : .client),
+                sourceLimitations: sourceLimitations)
+    }
+
+    /// Totals from `classes` (all of the window's traffic), refused groups from `details` (every
+    /// fact, at least all that may be refused).
+    func analyze(classes: [ImpactObservation], details: [ImpactObservation], parsed: [String: ClientHelloFlight],
+                 source: String, since: Date, until: Date, grouping: ImpactGrouping,
+                 sourceLimitations: [String]) -> ImpactReport {
         var totals = ImpactReport.Totals()
         var builders: [String: GroupBuilder] = [:]
         var verdicts: [VerdictKey: ImpactVerdict] = [:]
@@ -50,15 +83,25 @@ public struct ImpactAnalyzer: Sendable {
         let looksAt = (address: exceptions.contains { if case .network = $0.matcher { true } else { false } },
                        apiKey: exceptions.contains(where: \.isAPIKey))
 
-        for o in observations {
+        for o in classes {
             totals.connections += o.connections
             totals.requests += o.requests
             let flight = o.helloHash.flatMap { parsed[$0] }
             if o.helloHash != nil && flight == nil { helloMissing += o.connections }
-            guard let maxVersion = Self.maxVersion(o, flight) else {
+            guard Self.maxVersion(o, flight) != nil else {
                 notJudged += o.connections
                 continue
             }
+            if flight != nil {
+                totals.connectionsReplayed += o.connections
+                if let h = o.helloHash { replayedHellos.insert(h) }
+            } else {
+                totals.connectionsByVersionOnly += o.connections
+            }
+        }
+        for o in details {
+            let flight = o.helloHash.flatMap { parsed[$0] }
+            guard let maxVersion = Self.maxVersion(o, flight) else { continue }
             let key = VerdictKey(o, maxVersion: maxVersion, hasHello: flight != nil, looksAt: looksAt)
             let verdict: ImpactVerdict
             if let known = verdicts[key] {
@@ -66,12 +109,6 @@ public struct ImpactAnalyzer: Sendable {
             } else {
                 verdict = judge(o, maxVersion: maxVersion, flight: flight)
                 verdicts[key] = verdict
-            }
-            switch verdict.basis {
-            case .replayed:
-                totals.connectionsReplayed += o.connections
-                if let h = o.helloHash { replayedHellos.insert(h) }
-            case .versionOnly: totals.connectionsByVersionOnly += o.connections
             }
             guard verdict.refused else { continue }
             let identity = profiles.identify(ja4: o.ja4 ?? flight.map { ClientFingerprint($0.hello).ja4 }, userAgent: o.userAgent)
@@ -92,7 +129,7 @@ public struct ImpactAnalyzer: Sendable {
         totals.refusedShare = totals.connections == 0 ? 0 : Double(totals.refusedConnections) * 100 / Double(totals.connections)
 
         var limitations = sourceLimitations
-        if totals.connectionsByVersionOnly > 0 && observations.contains(where: { $0.source == "gateway" }) {
+        if totals.connectionsByVersionOnly > 0 && classes.contains(where: { $0.source == "gateway" }) {
             limitations.append("\(totals.connectionsByVersionOnly) connections have no stored ClientHello (recorded before "
                 + "records schema v2, or no usable hello): judged by their offered maximum version only")
         }
@@ -250,6 +287,30 @@ public struct ImpactAnalyzer: Sendable {
             clientAddress = looksAt.address ? o.clientAddress : nil
             apiKey = looksAt.apiKey ? o.apiKey : nil
             offered = hasHello ? nil : o.offeredSuites.map { $0 + "|" + (o.offeredGroups ?? "") }
+        }
+    }
+
+    /// An observation without who the client is: what `impactClasses` aggregates by.
+    struct ClassKey: Hashable {
+        var source: String
+        var helloHash: String?
+        var serverName: String?
+        var offeredVersions: String?
+        var maxOfferedVersion: String?
+        var negotiatedVersion: String?
+        var cipherSuite: String?
+        var offeredSuites: String?
+        var offeredGroups: String?
+        var ja3: String?
+        var ja4: String?
+        var outcome: String
+        var gateway: String?
+
+        init(_ o: ImpactObservation) {
+            (source, helloHash, serverName, offeredVersions, maxOfferedVersion) =
+                (o.source, o.helloHash, o.serverName, o.offeredVersions, o.maxOfferedVersion)
+            (negotiatedVersion, cipherSuite, offeredSuites, offeredGroups) = (o.negotiatedVersion, o.cipherSuite, o.offeredSuites, o.offeredGroups)
+            (ja3, ja4, outcome, gateway) = (o.ja3, o.ja4, o.outcome, o.gateway)
         }
     }
 

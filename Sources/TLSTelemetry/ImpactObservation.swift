@@ -66,18 +66,41 @@ public struct ImpactObservation: Sendable, Hashable, Codable {
 }
 
 /// What `tlsguard impact` reads: aggregated observations in a time window and the stored hellos.
-/// `TelemetryStore` (SQLite) implements it; the PostgreSQL store and the access-log readers do too.
+/// `TelemetryStore` (SQLite) and `PostgresRecordStore` implement it from their daily rollups; the
+/// access-log readers from the lines they parsed.
+///
+/// Reading is in two steps so that a month of a busy gateway costs what its distinct hellos cost,
+/// not what its connections do: `impactClasses` (who the client is left out: few rows, enough to
+/// judge every connection), then `impactObservations` for only the hellos that could be refused.
 public protocol ImpactSource: Sendable {
-    /// Observations with `since ≤ time < until`, aggregated (one per distinct set of facts).
-    func impactObservations(since: Date, until: Date) async throws -> [ImpactObservation]
+    /// Observations with `since ≤ time < until` aggregated by every fact except who the client
+    /// is: `clientAddress`, `apiKey` and `userAgent` are nil (a source may leave them set).
+    func impactClasses(since: Date, until: Date) async throws -> [ImpactObservation]
+    /// Observations with every fact, one per distinct set; only those whose `helloHash` is in
+    /// `helloHashes` ("" selects observations without one), or all for nil.
+    func impactObservations(since: Date, until: Date, helloHashes: Set<String>?) async throws -> [ImpactObservation]
     /// The stored hellos with these hashes (missing ones are left out).
     func clientHellos(hashes: Set<String>) async throws -> [String: ClientHelloRecord]
     /// One line naming the source (a file path, a database URL without its password).
     var sourceDescription: String { get }
     /// What this source cannot show, for the report (a log has no refused handshakes…).
     var limitations: [String] { get }
+    /// The window really read for `since..<until`: record stores read whole UTC days.
+    func window(since: Date, until: Date) -> (since: Date, until: Date)
 }
 
 extension ImpactSource {
     public var limitations: [String] { [] }
+
+    public func window(since: Date, until: Date) -> (since: Date, until: Date) { (since, until) }
+
+    /// Every observation, with every fact, as one set (classes are the full observations).
+    public func impactClasses(since: Date, until: Date) async throws -> [ImpactObservation] {
+        try await impactObservations(since: since, until: until, helloHashes: nil)
+    }
+
+    /// Every observation in the window.
+    public func impactObservations(since: Date, until: Date) async throws -> [ImpactObservation] {
+        try await impactObservations(since: since, until: until, helloHashes: nil)
+    }
 }

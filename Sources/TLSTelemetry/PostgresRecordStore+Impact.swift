@@ -2,49 +2,44 @@ import Foundation
 import NIOCore
 import PostgresNIO
 
-/// What `tlsguard impact` reads, with `TelemetryStore`'s meaning: the same query, written for
-/// PostgreSQL. Two differences are deliberate: `MIN` over text compares bytes (`COLLATE "C"`, as
-/// SQLite's BINARY collation does), not the database's locale; and counts come back as BIGINT.
+/// What `tlsguard impact` reads, with `TelemetryStore`'s meaning and SQL: the daily rollups
+/// (`RecordSchema.Rollup`), kept by the database's statement triggers. Counts come back as BIGINT.
 extension PostgresRecordStore: ImpactSource {
     public var sourceDescription: String { "gateway records in \(url.redacted)" }
 
-    /// One row per distinct set of facts in the window: connections joined with their requests'
-    /// API key and user agent (the first of each per connection) and counted.
-    public func impactObservations(since: Date, until: Date) async throws -> [ImpactObservation] {
+    public func window(since: Date, until: Date) -> (since: Date, until: Date) {
+        RollupQuery.Days(since: since, until: until).map { ($0.since, $0.until) } ?? (since, until)
+    }
+
+    public func impactClasses(since: Date, until: Date) async throws -> [ImpactObservation] {
+        try await rollup(.dailyHello, since: since, until: until, helloHashes: nil)
+    }
+
+    public func impactObservations(since: Date, until: Date, helloHashes: Set<String>?) async throws -> [ImpactObservation] {
+        try await rollup(.dailyClient, since: since, until: until, helloHashes: helloHashes)
+    }
+
+    private func rollup(_ rollup: RecordSchema.Rollup, since: Date, until: Date,
+                        helloHashes: Set<String>?) async throws -> [ImpactObservation] {
+        guard let days = RollupQuery.Days(since: since, until: until) else { return [] }
         try await ensureMigrated()
-        let since = Self.storedTime(since), until = Self.storedTime(until)
+        var bindings = PostgresBindings()
+        bindings.append(days.first)
+        bindings.append(days.last)
+        // One array parameter, however many hashes: no limit like SQLite's on host parameters.
+        if let helloHashes { bindings.append(helloHashes.sorted()) }
+        let sql = RollupQuery.sql(rollup, placeholder: { "$\($0 + 1)" }, hashes: helloHashes == nil ? nil : "= ANY($3)")
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let columns = Set(rollup.keyColumns)
         return try await withConnection("read observations") { [logger] connection in
-            let rows = try await connection.query(
-                """
-                WITH r AS (
-                  SELECT connection_id, MIN(api_key COLLATE "C") AS api_key, MIN(user_agent COLLATE "C") AS user_agent,
-                    COUNT(*) AS n
-                  FROM request WHERE time >= \(since) GROUP BY connection_id)
-                SELECT c.hello_hash, c.server_name, c.client_address, c.offered_versions, c.max_offered_version,
-                  c.negotiated_version, c.cipher_suite, c.ja3, c.ja4, r.api_key, r.user_agent, c.outcome, c.gateway,
-                  COUNT(*) AS connections, SUM(COALESCE(r.n, 0))::bigint AS requests, MIN(c.time) AS first_seen,
-                  MAX(c.time) AS last_seen
-                FROM connection c LEFT JOIN r ON r.connection_id = c.id
-                WHERE c.time >= \(since) AND c.time < \(until)
-                GROUP BY c.hello_hash, c.server_name, c.client_address, c.offered_versions, c.max_offered_version,
-                  c.negotiated_version, c.cipher_suite, c.ja3, c.ja4, r.api_key, r.user_agent, c.outcome, c.gateway
-                """, logger: logger)
+            let rows = try await connection.query(query, logger: logger)
             var observations: [ImpactObservation] = []
             for try await row in rows {
                 let r = row.makeRandomAccess()
-                observations.append(ImpactObservation(
-                    source: "gateway", helloHash: try r["hello_hash"].decode(String?.self),
-                    serverName: try r["server_name"].decode(String?.self),
-                    clientAddress: try r["client_address"].decode(String?.self),
-                    offeredVersions: try r["offered_versions"].decode(String?.self),
-                    maxOfferedVersion: try r["max_offered_version"].decode(String?.self),
-                    negotiatedVersion: try r["negotiated_version"].decode(String?.self),
-                    cipherSuite: try r["cipher_suite"].decode(String?.self), ja3: try r["ja3"].decode(String?.self),
-                    ja4: try r["ja4"].decode(String?.self), apiKey: try r["api_key"].decode(String?.self),
-                    userAgent: try r["user_agent"].decode(String?.self), outcome: try r["outcome"].decode(String.self),
-                    gateway: try r["gateway"].decode(String?.self), connections: try r["connections"].decode(Int.self),
-                    requests: try r["requests"].decode(Int.self), firstSeen: try r["first_seen"].decode(Date.self),
-                    lastSeen: try r["last_seen"].decode(Date.self)))
+                observations.append(try RollupQuery.observation(
+                    text: { columns.contains($0) ? try r[$0].decode(String.self) : nil },
+                    connections: try r["connections"].decode(Int.self), requests: try r["requests"].decode(Int.self),
+                    firstSeen: try r["first_seen"].decode(Date.self), lastSeen: try r["last_seen"].decode(Date.self)))
             }
             return observations
         }

@@ -90,8 +90,8 @@ extension PostgresRecordStore {
         }
     }
 
-    /// Drops the day partitions that ended more than `retention` before `now`, and deletes the
-    /// default partitions' rows older than that.
+    /// Drops the day partitions that ended more than `retention` before `now`, deletes the
+    /// default partitions' rows older than that, and the rollups' days before the cutoff's.
     func dropExpired(now: Date, retention: Duration) async throws {
         guard let keepFrom = firstKeptDay(now: now) else { return }
         let cutoff = Self.storedTime(now.addingTimeInterval(-retention.timeInterval))
@@ -115,6 +115,14 @@ extension PostgresRecordStore {
             try await withConnection("apply retention") { [logger] connection in
                 _ = try await connection.query(
                     "DELETE FROM \(unescaped: defaultPartition) WHERE time < \(cutoff)", logger: logger)
+            }
+        }
+        // The rollups keep whole days: a day goes when all of it is older than the retention.
+        let firstKept = RollupQuery.Days.text(RollupQuery.Days.startOfDay(cutoff))
+        for rollup in RecordSchema.Rollup.all {
+            let table = RecordSchema.quote(rollup.name)
+            try await withConnection("apply retention") { [logger] connection in
+                _ = try await connection.query("DELETE FROM \(unescaped: table) WHERE day < \(firstKept)", logger: logger)
             }
         }
         if !dropped.isEmpty {

@@ -277,6 +277,15 @@ public final class PostgresRecordStore: RecordStore, Sendable {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
+    /// Runs statements of this module's own (constants, never input) in one transaction.
+    func execute(_ statements: [String], _ what: String) async throws {
+        try await withConnection(what) { [logger] connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                for sql in statements { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+            }
+        }
+    }
+
     // MARK: Connections
 
     /// Runs `body` on a pooled connection, bounded twice: waiting for the connection by

@@ -35,6 +35,8 @@ extension RecordSchema {
                 }
             case .createIndex(let index):
                 statements.append(createIndex(index))
+            case .createRollup(let rollup):
+                statements += rollupStatements(rollup, .postgres)
             }
         }
         return statements

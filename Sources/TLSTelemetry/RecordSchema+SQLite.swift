@@ -39,6 +39,8 @@ extension RecordSchema {
             }
         case .createIndex(let index):
             try db.create(index: index.name, on: index.table, columns: index.columns)
+        case .createRollup(let rollup):
+            for sql in rollupStatements(rollup, .sqlite) { try db.execute(sql: sql) }
         }
     }
 }

@@ -66,6 +66,13 @@ public final class TelemetryStore: RecordStore, Sendable {
             }
             if n == 0 { break }
         }
+        // The rollups keep whole days: a day goes when all of it is older than the retention.
+        let firstKept = RollupQuery.Days.text(RollupQuery.Days.startOfDay(cutoff))
+        try await writer.write { db in
+            for rollup in RecordSchema.Rollup.all {
+                try db.execute(sql: "DELETE FROM \(RecordSchema.quote(rollup.name)) WHERE day < ?", arguments: [firstKept])
+            }
+        }
     }
 
     private static func insert(_ connections: [ConnectionRecord], _ requests: [RequestRecord], _ hellos: [ClientHelloRecord],
@@ -76,13 +83,16 @@ public final class TelemetryStore: RecordStore, Sendable {
                 sql: "INSERT OR IGNORE INTO client_hello (hash, first_seen, record_version, bytes, ja3, ja4) VALUES (?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [h.hash, h.firstSeen, h.recordVersion, Data(h.bytes), h.ja3, h.ja4])
         }
+        // A connection is recorded once; DO NOTHING (not REPLACE) keeps a repeated id from firing
+        // the rollup triggers twice, as PostgreSQL's ON CONFLICT DO NOTHING does.
         for c in connections {
             try db.cachedStatement(
                 sql: """
-                    INSERT OR REPLACE INTO connection (id, time, listener, client_address, client_port, server_name,
+                    INSERT INTO connection (id, time, listener, client_address, client_port, server_name,
                       offered_versions, max_offered_version, record_version, negotiated_version, cipher_suite,
                       ja3, ja4, alpn_offered, alpn_negotiated, outcome, rule, mode, detail, hello_hash, gateway)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
                     """
             ).execute(
                 arguments: [
@@ -161,34 +171,41 @@ extension TelemetryStore: ImpactSource {
 
     /// One row per distinct set of facts in the window: connections joined with their requests'
     /// API key and user agent (the first of each per connection) and counted.
-    public func impactObservations(since: Date, until: Date) async throws -> [ImpactObservation] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    WITH r AS (
-                      SELECT connection_id, MIN(api_key) AS api_key, MIN(user_agent) AS user_agent, COUNT(*) AS n
-                      FROM request WHERE time >= ? GROUP BY connection_id)
-                    SELECT c.hello_hash, c.server_name, c.client_address, c.offered_versions, c.max_offered_version,
-                      c.negotiated_version, c.cipher_suite, c.ja3, c.ja4, r.api_key, r.user_agent, c.outcome, c.gateway,
-                      COUNT(*) AS connections, SUM(COALESCE(r.n, 0)) AS requests, MIN(c.time) AS first_seen,
-                      MAX(c.time) AS last_seen
-                    FROM connection c LEFT JOIN r ON r.connection_id = c.id
-                    WHERE c.time >= ? AND c.time < ?
-                    GROUP BY c.hello_hash, c.server_name, c.client_address, c.offered_versions, c.max_offered_version,
-                      c.negotiated_version, c.cipher_suite, c.ja3, c.ja4, r.api_key, r.user_agent, c.outcome, c.gateway
-                    """,
-                arguments: [since, since, until]
-            ).map { row in
-                ImpactObservation(
-                    source: "gateway", helloHash: row["hello_hash"], serverName: row["server_name"],
-                    clientAddress: row["client_address"], offeredVersions: row["offered_versions"],
-                    maxOfferedVersion: row["max_offered_version"], negotiatedVersion: row["negotiated_version"],
-                    cipherSuite: row["cipher_suite"], ja3: row["ja3"], ja4: row["ja4"], apiKey: row["api_key"],
-                    userAgent: row["user_agent"], outcome: row["outcome"], gateway: row["gateway"],
-                    connections: row["connections"], requests: row["requests"], firstSeen: row["first_seen"],
-                    lastSeen: row["last_seen"])
+    public func window(since: Date, until: Date) -> (since: Date, until: Date) {
+        RollupQuery.Days(since: since, until: until).map { ($0.since, $0.until) } ?? (since, until)
+    }
+
+    /// From `daily_hello`: a few rows a day, whatever the traffic.
+    public func impactClasses(since: Date, until: Date) async throws -> [ImpactObservation] {
+        try await rollup(.dailyHello, since: since, until: until, helloHashes: nil)
+    }
+
+    /// From `daily_client`, for the hellos asked (the unique key starts with the hash).
+    public func impactObservations(since: Date, until: Date, helloHashes: Set<String>?) async throws -> [ImpactObservation] {
+        try await rollup(.dailyClient, since: since, until: until, helloHashes: helloHashes)
+    }
+
+    private func rollup(_ rollup: RecordSchema.Rollup, since: Date, until: Date,
+                        helloHashes: Set<String>?) async throws -> [ImpactObservation] {
+        guard let days = RollupQuery.Days(since: since, until: until) else { return [] }
+        // SQLite's default limit on host parameters is 32766; stay well under it.
+        let chunks: [[String]?] = helloHashes.map { hashes in
+            let all = hashes.sorted()
+            return stride(from: 0, to: all.count, by: 500).map { Array(all[$0..<min($0 + 500, all.count)]) }
+        } ?? [nil]
+        return try await writer.read { db in
+            var observations: [ImpactObservation] = []
+            for chunk in chunks {
+                let list = chunk.map { "IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" }
+                let sql = RollupQuery.sql(rollup, placeholder: { _ in "?" }, hashes: list)
+                let arguments = StatementArguments([days.first, days.last] + (chunk ?? []))
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                    observations.append(RollupQuery.observation(
+                        text: { row.hasColumn($0) ? row[$0] : nil }, connections: row["connections"], requests: row["requests"],
+                        firstSeen: row["first_seen"], lastSeen: row["last_seen"]))
+                }
             }
+            return observations
         }
     }
 

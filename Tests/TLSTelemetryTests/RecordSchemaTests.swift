@@ -31,12 +31,21 @@ struct RecordSchemaTests {
         let sql = try queue.read { db in
             try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY rowid")
         }
-        #expect(sql == Self.handWrittenSchema)
+        #expect(Array(sql.prefix(Self.handWrittenSchema.count)) == Self.handWrittenSchema)
+        // After them, v3's rollups: two tables, each with its key, day and empty-row indexes and two triggers.
+        let rollupObjects = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT type || ' ' || name FROM sqlite_master WHERE name LIKE 'daily_%' ORDER BY rowid")
+        }
+        #expect(rollupObjects == ["daily_hello", "daily_client"].flatMap { t in
+            ["table \(t)", "index \(t)_key", "index \(t)_on_day", "index \(t)_empty", "trigger \(t)_on_connection", "trigger \(t)_on_request"]
+        })
+        #expect(sql.count == Self.handWrittenSchema.count + rollupObjects.count)
         let identifiers = try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(identifiers == ["v1: connection and request records", "v2: distinct ClientHellos, gateway name"])
+        #expect(identifiers == ["v1: connection and request records", "v2: distinct ClientHellos, gateway name",
+                                "v3: daily rollups for impact"])
     }
 
-    @Test("a database made before the shared schema opens, migrates nothing, and takes records")
+    @Test("a database made before the shared schema opens, gains only the rollups, and takes records")
     func existingDatabaseKeepsWorking() throws {
         let path = Self.temporaryPath()
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

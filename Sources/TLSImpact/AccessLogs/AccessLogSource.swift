@@ -102,7 +102,6 @@ public struct AccessLogSource: ImpactSource {
         let r = try await AccessLogReader.read(
             paths: paths, format: compiled, since: since, until: until, zone: timeZone,
             hashAPIKey: { "sha256:" + APIKeyHash.sha256Hex($0) })
-        lastRead.value = LastRead.Value(summary: r.summary, seen: r.seen)
         let source = kind.rawValue
         let observations = r.facts.map { facts, tally in
             ImpactObservation(
@@ -113,12 +112,21 @@ public struct AccessLogSource: ImpactSource {
                 connections: tally.connectionCount, requests: tally.requests,
                 firstSeen: Date(timeIntervalSince1970: tally.first), lastSeen: Date(timeIntervalSince1970: tally.last))
         }.sorted(by: Self.order)
+        lastRead.value = LastRead.Value(summary: r.summary, seen: r.seen, since: since, until: until, observations: observations)
         return AccessLogReading(observations: observations, summary: r.summary, limitations: limitations)
     }
 
-    /// The window's observations (`read(since:until:)` without the counts).
-    public func impactObservations(since: Date, until: Date) async throws -> [ImpactObservation] {
-        try await read(since: since, until: until).observations
+    /// The window's observations (`read(since:until:)` without the counts). The files are read
+    /// once per window: the analysis asks for its classes, then for some of them again.
+    public func impactObservations(since: Date, until: Date, helloHashes: Set<String>?) async throws -> [ImpactObservation] {
+        let observations: [ImpactObservation]
+        if let last = lastRead.value, last.since == since, last.until == until {
+            observations = last.observations
+        } else {
+            observations = try await read(since: since, until: until).observations
+        }
+        guard let helloHashes else { return observations }
+        return observations.filter { helloHashes.contains($0.helloHash ?? "") }
     }
 
     /// Logs hold no ClientHellos.
@@ -162,6 +170,9 @@ public struct AccessLogSource: ImpactSource {
         struct Value: Sendable {
             var summary: AccessLogSummary
             var seen: Set<LogField>
+            var since: Date
+            var until: Date
+            var observations: [ImpactObservation]
         }
 
         private let box = NIOLockedValueBox<Value?>(nil)

@@ -107,7 +107,8 @@ extension PostgresRecordStore: ImpactSource {
                     path: try r["path"].decode(String.self), status: Int(try r["status"].decode(Int32.self)),
                     userAgent: try r["user_agent"].decode(String?.self), apiKey: try r["api_key"].decode(String?.self),
                     upstreamLatencyMs: try r["upstream_latency_ms"].decode(Double?.self),
-                    outcome: try r["outcome"].decode(String.self), rule: try r["rule"].decode(String?.self)))
+                    outcome: try r["outcome"].decode(String.self), rule: try r["rule"].decode(String?.self),
+                    connectionTime: try r["connection_time"].decode(Date?.self)))
             }
             return records
         }

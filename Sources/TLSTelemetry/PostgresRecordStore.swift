@@ -246,6 +246,7 @@ public final class PostgresRecordStore: RecordStore, Sendable {
                 "upstream_latency_ms": PostgresColumnArray(chunk.map(\.upstreamLatencyMs)),
                 "outcome": PostgresColumnArray(chunk.map(\.outcome)),
                 "rule": PostgresColumnArray(chunk.map(\.rule)),
+                "connection_time": PostgresColumnArray(chunk.map { $0.connectionTime.map(storedTime) }),
             ]))
         }
         return statements

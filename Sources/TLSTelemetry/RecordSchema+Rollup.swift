@@ -190,14 +190,30 @@ extension RecordSchema {
             ORDER BY \(keyOrder)
             \(upsertTail(rollup, .postgres))
             """
-        // Each new request with its connection and the connection's first request.
-        let joined = """
-            SELECT r.id, c.time, \(rollup.connectionColumns.map { "\(keyValue($0)) AS \(quote($0))" }.joined(separator: ", ")),
-              f.id AS first_id, COALESCE(f.api_key, '') AS api_key, COALESCE(f.user_agent, '') AS user_agent
-            FROM new_rows r
-              JOIN connection c ON c.id = r.connection_id
+        // Each new request with its connection (in the one day partition `connection_time` names;
+        // requests from gateways before v3 have none and probe them all) and, for the key and
+        // agent, the connection's first request: searched from the earlier of the connection's
+        // and this request's time (a connection's requests come after it), which prunes the
+        // request partitions before that day.
+        let connection = """
+            CROSS JOIN LATERAL (
+                SELECT c.* FROM connection c WHERE c.id = r.connection_id AND c.time = r.connection_time
+                UNION ALL
+                SELECT c.* FROM connection c WHERE c.id = r.connection_id AND r.connection_time IS NULL
+                LIMIT 1) c
+            """
+        let firstRequest = rollup.byRequester ? """
+
               CROSS JOIN LATERAL (SELECT x.id, x.api_key, x.user_agent FROM request x
-                                  WHERE x.connection_id = r.connection_id ORDER BY x.id LIMIT 1) f
+                                  WHERE x.connection_id = r.connection_id AND x.time >= LEAST(c.time, r.time)
+                                  ORDER BY x.id LIMIT 1) f
+            """ : ""
+        let firstColumns = rollup.byRequester
+            ? ", f.id AS first_id, COALESCE(f.api_key, '') AS api_key, COALESCE(f.user_agent, '') AS user_agent" : ""
+        let joined = """
+            SELECT r.id, c.time, \(rollup.connectionColumns.map { "\(keyValue($0)) AS \(quote($0))" }.joined(separator: ", "))\(firstColumns)
+            FROM new_rows r
+              \(connection)\(firstRequest)
             """
         let dayAndColumns = ([day("n.time") + " AS day"] + rollup.connectionColumns.map { "n.\(quote($0))" }).joined(separator: ", ")
         let onRequest: String

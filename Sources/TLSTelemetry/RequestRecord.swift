@@ -21,10 +21,13 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var outcome: String
     /// The rule behind the answer (an exception's name, the explain rule), when one decided.
     public var rule: String?
+    /// The connection's `ConnectionRecord.time` (nil: written by a gateway before records v3).
+    public var connectionTime: Date?
 
     public init(
         connectionID: String, time: Date, method: String, host: String?, path: String, status: Int,
-        userAgent: String?, apiKey: String?, upstreamLatencyMs: Double?, outcome: String, rule: String? = nil
+        userAgent: String?, apiKey: String?, upstreamLatencyMs: Double?, outcome: String, rule: String? = nil,
+        connectionTime: Date? = nil
     ) {
         self.connectionID = connectionID
         self.time = time
@@ -37,5 +40,6 @@ public struct RequestRecord: Sendable, Hashable, Codable {
         self.upstreamLatencyMs = upstreamLatencyMs
         self.outcome = outcome
         self.rule = rule
+        self.connectionTime = connectionTime
     }
 }

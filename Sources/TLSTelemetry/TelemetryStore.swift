@@ -105,13 +105,13 @@ public final class TelemetryStore: RecordStore, Sendable {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,
-                      upstream_latency_ms, outcome, rule)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      upstream_latency_ms, outcome, rule, connection_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
                     r.connectionID, r.time, r.method, r.host, r.path, r.status, r.userAgent, r.apiKey,
-                    r.upstreamLatencyMs, r.outcome, r.rule,
+                    r.upstreamLatencyMs, r.outcome, r.rule, r.connectionTime,
                 ])
         }
     }
@@ -162,7 +162,8 @@ public final class TelemetryStore: RecordStore, Sendable {
         RequestRecord(
             connectionID: row["connection_id"], time: row["time"], method: row["method"], host: row["host"],
             path: row["path"], status: row["status"], userAgent: row["user_agent"], apiKey: row["api_key"],
-            upstreamLatencyMs: row["upstream_latency_ms"], outcome: row["outcome"], rule: row["rule"])
+            upstreamLatencyMs: row["upstream_latency_ms"], outcome: row["outcome"], rule: row["rule"],
+            connectionTime: row["connection_time"])
     }
 }
 

@@ -52,7 +52,9 @@ enum RecordFixtures {
         RequestRecord(
             connectionID: connection.id, time: connection.time.addingTimeInterval(seconds), method: "GET",
             host: "api.example.com", path: "/v1/\(n)", status: 200, userAgent: n % 3 == 0 ? nil : (n % 2 == 0 ? "Zeta/1" : "alpha/2"),
-            apiKey: n % 4 == 0 ? nil : "sha256:\(n % 3)", upstreamLatencyMs: n % 2 == 0 ? Double(n) / 3 : nil, outcome: "proxied")
+            apiKey: n % 4 == 0 ? nil : "sha256:\(n % 3)", upstreamLatencyMs: n % 2 == 0 ? Double(n) / 3 : nil, outcome: "proxied",
+            // As a v3 gateway writes it, and without (an older gateway's request).
+            connectionTime: n % 5 == 0 ? nil : connection.time)
     }
 
     /// Milliseconds since 1970: how both stores keep times.

@@ -391,7 +391,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         core.record(RequestRecord(
             connectionID: state.id, time: exchange.start, method: exchange.method, host: exchange.host, path: exchange.path,
             status: exchange.status ?? 0, userAgent: exchange.userAgent, apiKey: exchange.apiKey,
-            upstreamLatencyMs: exchange.latencyNanoseconds.map { Double($0) / 1_000_000 }, outcome: outcome, rule: exchange.rule))
+            upstreamLatencyMs: exchange.latencyNanoseconds.map { Double($0) / 1_000_000 }, outcome: outcome, rule: exchange.rule,
+            connectionTime: state.start))
     }
 
     // MARK: Flow control and lifecycle

@@ -2,7 +2,7 @@
 """Fills a tlsguard records database (schema made by the binary) with synthetic connections for
 scripts/bench-impact: real ClientHellos captured from openssl s_client at run time, a realistic mix
 of API keys, user agents and addresses, and a share of legacy clients."""
-import argparse, hashlib, random, socket, sqlite3, subprocess, threading, time, datetime
+import argparse, csv, hashlib, random, socket, sqlite3, subprocess, threading, time, datetime
 
 def capture(flags):
     """The first flight openssl s_client sends with these flags (read by a listener here)."""
@@ -33,6 +33,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--db"); ap.add_argument("--records", type=int); ap.add_argument("--keys", type=int)
     ap.add_argument("--legacy-percent", type=float); ap.add_argument("--binary"); ap.add_argument("--work")
+    ap.add_argument("--csv", help="write connection.csv, request.csv, client_hello.csv here (for PostgreSQL's COPY) instead of --db")
     a = ap.parse_args()
     low = ["-cipher", "DEFAULT:@SECLEVEL=0"]
     kinds = {  # name: (flags, max version, legacy?)
@@ -43,11 +44,15 @@ def main():
     for name, (flags, version, _) in kinds.items():
         b = capture(flags)
         hellos[name] = (hashlib.sha256(b).hexdigest(), b, version)
-    db = sqlite3.connect(a.db)
+    db = CSVSink(a.csv) if a.csv else SQLiteSink(a.db)
+    # The file is the binary's own schema (v3). Rows go in as a v2 gateway wrote them: without the
+    # rollup triggers (they would make generating 10M rows take half an hour), and the binary's next
+    # open runs the v3 migration, which fills the rollups from them (bench-impact times it).
+    # (PostgreSQL: bench-impact does the same in SQL before its COPY.)
+    db.downgrade()
     now = datetime.datetime.utcnow()
     for name, (h, b, version) in hellos.items():
-        db.execute("INSERT OR IGNORE INTO client_hello (hash, first_seen, record_version, bytes, ja3, ja4) VALUES (?,?,?,?,?,?)",
-                   (h, now.strftime("%Y-%m-%d %H:%M:%S.000"), "TLSv1.0", b, None, f"bench-{name}"))
+        db.hello((h, now.strftime("%Y-%m-%d %H:%M:%S.000"), "TLSv1.0", b, None, f"bench-{name}"))
     rnd = random.Random(11)
     legacy_keys = set(rnd.sample(range(a.keys), max(1, int(a.keys * a.legacy_percent / 100))))
     agents = ["okhttp/4.12.0", "python-requests/2.31.0", "Java/1.8.0_151", "curl/7.29.0", "Go-http-client/1.1",
@@ -71,18 +76,59 @@ def main():
         req_rows.append((cid, t, "GET", "api.example.com", "/v1/items", 200, agents[key % len(agents)],
                          "sha256:" + hashlib.sha256(str(key).encode()).hexdigest(), 3.0, "proxied", None))
         if len(conn_rows) >= 200_000:
-            flush(db, conn_rows, req_rows)
-    flush(db, conn_rows, req_rows)
-    db.commit(); db.close()
+            db.flush(conn_rows, req_rows)
+    db.flush(conn_rows, req_rows)
+    db.close()
     print(f"generated {a.records:,} connections and requests in {time.time() - t0:.0f} s")
 
-def flush(db, conn_rows, req_rows):
-    db.executemany("INSERT INTO connection (id, time, listener, client_address, client_port, server_name, offered_versions,"
-                   " max_offered_version, record_version, negotiated_version, cipher_suite, ja3, ja4, alpn_offered,"
-                   " alpn_negotiated, outcome, rule, mode, detail, hello_hash, gateway)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", conn_rows)
-    db.executemany("INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,"
-                   " upstream_latency_ms, outcome, rule) VALUES (?,?,?,?,?,?,?,?,?,?,?)", req_rows)
-    conn_rows.clear(); req_rows.clear()
+class SQLiteSink:
+    def __init__(self, path): self.db = sqlite3.connect(path)
+
+    def downgrade(self):
+        for kind in ("trigger", "table"):  # the triggers are on connection and request, not on the rollups
+            names = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = ? AND name LIKE 'daily_%'", (kind,))]
+            for name in names: self.db.execute(f"DROP {kind.upper()} {name}")
+        self.db.execute("ALTER TABLE request DROP COLUMN connection_time")
+        self.db.execute("DELETE FROM grdb_migrations WHERE identifier LIKE 'v3:%'")
+        self.db.commit()
+
+    def hello(self, row):
+        self.db.execute("INSERT OR IGNORE INTO client_hello (hash, first_seen, record_version, bytes, ja3, ja4) VALUES (?,?,?,?,?,?)", row)
+
+    def flush(self, conn_rows, req_rows):
+        self.db.executemany("INSERT INTO connection (id, time, listener, client_address, client_port, server_name, offered_versions,"
+                            " max_offered_version, record_version, negotiated_version, cipher_suite, ja3, ja4, alpn_offered,"
+                            " alpn_negotiated, outcome, rule, mode, detail, hello_hash, gateway)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", conn_rows)
+        self.db.executemany("INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,"
+                            " upstream_latency_ms, outcome, rule) VALUES (?,?,?,?,?,?,?,?,?,?,?)", req_rows)
+        conn_rows.clear(); req_rows.clear()
+
+    def close(self): self.db.commit(); self.db.close()
+
+
+class CSVSink:
+    """The same rows as CSV in the tables' column order (an empty field is NULL for COPY; times are UTC)."""
+    def __init__(self, directory):
+        self.files = {t: open(f"{directory}/{t}.csv", "w", newline="") for t in ("connection", "request", "client_hello")}
+        self.writers = {t: csv.writer(f) for t, f in self.files.items()}
+
+    def downgrade(self): pass
+
+    @staticmethod
+    def utc(row, time_index):
+        row = list(row); row[time_index] += "+00"; return row
+
+    def hello(self, row):
+        row = self.utc(row, 1); row[3] = "\\x" + row[3].hex()
+        self.writers["client_hello"].writerow(row)
+
+    def flush(self, conn_rows, req_rows):
+        self.writers["connection"].writerows(self.utc(r, 1) for r in conn_rows)
+        self.writers["request"].writerows(self.utc(r, 1) for r in req_rows)
+        conn_rows.clear(); req_rows.clear()
+
+    def close(self):
+        for f in self.files.values(): f.close()
 
 main()

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOSSL
 import SwiftASN1
+import TLSGateway
 import X509
 import _CryptoExtras
 
@@ -47,6 +48,22 @@ public struct DemoCertificate: Sendable {
             issuerPrivateKey: privateKey)
         certificatePEM = try cert.serializeAsPEM().pemString
         privateKeyPEM = keyPEM
+    }
+
+    /// An ECDSA P-256 and an RSA-2048 certificate for `commonName`, written as PEM chain and key
+    /// files into `directory` (which must exist): the gateway's certificate entries for `hosts`,
+    /// `defaultKey`'s the default. Clients that can verify only one kind still get one.
+    public static func writePair(into directory: URL, commonName: String = "localhost", hosts: [String] = [],
+                                 defaultKey: KeyType) throws -> [GatewayConfiguration.Certificate] {
+        try [KeyType.ecdsaP256, .rsa2048].map { keyType in
+            let cert = try DemoCertificate(keyType: keyType, commonName: commonName)
+            let name = keyType == .rsa2048 ? "rsa" : "ecdsa"
+            let chain = directory.appendingPathComponent("\(name).pem").path
+            let key = directory.appendingPathComponent("\(name).key").path
+            try cert.certificatePEM.write(toFile: chain, atomically: true, encoding: .utf8)
+            try cert.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+            return GatewayConfiguration.Certificate(hosts: hosts, isDefault: keyType == defaultKey, chainPath: chain, keyPath: key)
+        }
     }
 
     func nioCertificate() throws -> NIOSSLCertificate { try NIOSSLCertificate(bytes: Array(certificatePEM.utf8), format: .pem) }

@@ -47,16 +47,7 @@ public enum GatewayDemo {
     public static func run() async throws -> Result {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tlsguard-demo-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var certificates: [GatewayConfiguration.Certificate] = []
-        for keyType in [DemoCertificate.KeyType.ecdsaP256, .rsa2048] {
-            let cert = try DemoCertificate(keyType: keyType)
-            let name = keyType == .rsa2048 ? "rsa" : "ecdsa"
-            let chain = directory.appendingPathComponent("\(name).pem").path
-            let key = directory.appendingPathComponent("\(name).key").path
-            try cert.certificatePEM.write(toFile: chain, atomically: true, encoding: .utf8)
-            try cert.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
-            certificates.append(.init(hosts: ["localhost"], isDefault: keyType == .rsa2048, chainPath: chain, keyPath: key))
-        }
+        let certificates = try DemoCertificate.writePair(into: directory, hosts: ["localhost"], defaultKey: .rsa2048)
         let upstream = try await DemoUpstream.start()
         let now = Date()
         let cutoff = Calendar(identifier: .gregorian).startOfDay(for: now.addingTimeInterval(30 * 86400))

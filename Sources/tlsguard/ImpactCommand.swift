@@ -201,16 +201,9 @@ struct ImpactCommand: AsyncParsableCommand {
     static func minimumPolicy(_ minimum: ProtocolVersion, now: Date) throws -> ImpactPolicy {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tlsguard-impact-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var certificates: [GatewayConfiguration.Certificate] = []
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for kind in [DemoCertificate.KeyType.ecdsaP256, .rsa2048] {
-                let cert = try DemoCertificate(keyType: kind, commonName: "impact.invalid")
-                let chain = folder.appendingPathComponent("\(kind).pem"), key = folder.appendingPathComponent("\(kind).key")
-                try Data(cert.certificatePEM.utf8).write(to: chain)
-                try Data(cert.privateKeyPEM.utf8).write(to: key)
-                certificates.append(.init(hosts: [], isDefault: kind == .ecdsaP256, chainPath: chain.path, keyPath: key.path))
-            }
+            let certificates = try DemoCertificate.writePair(into: folder, commonName: "impact.invalid", defaultKey: .ecdsaP256)
             let policy = HostPolicy(name: "default", minimumVersion: minimum, mode: .enforce)
             let configuration = GatewayConfiguration(listeners: [], upstream: nil, certificates: certificates, defaultPolicy: policy)
             let runtime = try GatewayRuntime(configuration: configuration, clock: .system)

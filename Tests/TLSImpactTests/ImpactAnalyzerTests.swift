@@ -14,14 +14,7 @@ struct ImpactAnalyzerTests {
     static func policy(minimum: ProtocolVersion = .tls12, strictCiphers: String? = nil) throws -> ImpactPolicy {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("impact-unit-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var certificates: [GatewayConfiguration.Certificate] = []
-        for kind in [DemoCertificate.KeyType.ecdsaP256, .rsa2048] {
-            let cert = try DemoCertificate(keyType: kind)
-            let chain = folder.appendingPathComponent("\(kind).pem").path, key = folder.appendingPathComponent("\(kind).key").path
-            try cert.certificatePEM.write(toFile: chain, atomically: true, encoding: .utf8)
-            try cert.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
-            certificates.append(.init(hosts: [], isDefault: kind == .ecdsaP256, chainPath: chain, keyPath: key))
-        }
+        let certificates = try DemoCertificate.writePair(into: folder, defaultKey: .ecdsaP256)
         var tls = GatewayConfiguration.TLSSettings()
         tls.strictCiphers = strictCiphers
         let configuration = GatewayConfiguration(

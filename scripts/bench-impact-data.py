@@ -102,6 +102,7 @@ class SQLiteSink:
                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", conn_rows)
         self.db.executemany("INSERT INTO request (connection_id, time, method, host, path, status, user_agent, api_key,"
                             " upstream_latency_ms, outcome, rule) VALUES (?,?,?,?,?,?,?,?,?,?,?)", req_rows)
+        self.db.commit()  # a transaction per 200k rows keeps the WAL small (one for 10M grew to 7 GB)
         conn_rows.clear(); req_rows.clear()
 
     def close(self): self.db.commit(); self.db.close()

@@ -51,10 +51,11 @@ public struct DemoCertificate: Sendable {
     }
 
     /// An ECDSA P-256 and an RSA-2048 certificate for `commonName`, written as PEM chain and key
-    /// files into `directory` (which must exist): the gateway's certificate entries for `hosts`,
-    /// `defaultKey`'s the default. Clients that can verify only one kind still get one.
+    /// files into `directory` (which must exist): the gateway's certificate entries for `hosts`.
+    /// `defaultKey`: the one served to names not in `hosts`; nil makes both defaults, so every
+    /// client gets the kind it can use (ECDSA if it can verify it, else RSA) whatever its name.
     public static func writePair(into directory: URL, commonName: String = "localhost", hosts: [String] = [],
-                                 defaultKey: KeyType) throws -> [GatewayConfiguration.Certificate] {
+                                 defaultKey: KeyType?) throws -> [GatewayConfiguration.Certificate] {
         try [KeyType.ecdsaP256, .rsa2048].map { keyType in
             let cert = try DemoCertificate(keyType: keyType, commonName: commonName)
             let name = keyType == .rsa2048 ? "rsa" : "ecdsa"
@@ -62,7 +63,7 @@ public struct DemoCertificate: Sendable {
             let key = directory.appendingPathComponent("\(name).key").path
             try cert.certificatePEM.write(toFile: chain, atomically: true, encoding: .utf8)
             try cert.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
-            return GatewayConfiguration.Certificate(hosts: hosts, isDefault: keyType == defaultKey, chainPath: chain, keyPath: key)
+            return GatewayConfiguration.Certificate(hosts: hosts, isDefault: defaultKey.map { $0 == keyType } ?? true, chainPath: chain, keyPath: key)
         }
     }
 

@@ -50,8 +50,8 @@ public struct ImpactAnalyzer: Sendable {
                                                           helloHashes: Set(candidates.map { $0.helloHash ?? "" }))
                 .filter { written($0) && candidates.contains(ClassKey($0)) }
         }
-        // Whether API keys were recorded decides the default grouping: ask the classes' details
-        // when no class may be refused (the report is empty then, but says "by API key").
+        // Whether API keys were recorded decides the default grouping. The classes carry none, so
+        // when nothing may be refused (no details read) an empty report says "by client".
         let sawAPIKeys = details.contains { $0.apiKey != nil } || classes.contains { $0.apiKey != nil }
         return analyze(classes: classes, details: details, parsed: parsed, source: source.sourceDescription,
                        since: window.since, until: window.until,

@@ -203,7 +203,7 @@ struct ImpactCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let certificates = try DemoCertificate.writePair(into: folder, commonName: "impact.invalid", defaultKey: .ecdsaP256)
+            let certificates = try DemoCertificate.writePair(into: folder, commonName: "impact.invalid", defaultKey: nil)
             let policy = HostPolicy(name: "default", minimumVersion: minimum, mode: .enforce)
             let configuration = GatewayConfiguration(listeners: [], upstream: nil, certificates: certificates, defaultPolicy: policy)
             let runtime = try GatewayRuntime(configuration: configuration, clock: .system)

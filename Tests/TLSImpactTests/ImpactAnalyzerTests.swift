@@ -11,15 +11,16 @@ import TLSWire
 @Suite("impact analyzer")
 struct ImpactAnalyzerTests {
     /// `--min` as the CLI builds it: an enforcing default policy, ECDSA and RSA certificates.
-    static func policy(minimum: ProtocolVersion = .tls12, strictCiphers: String? = nil) throws -> ImpactPolicy {
+    static func policy(minimum: ProtocolVersion = .tls12, strictCiphers: String? = nil,
+                       exceptions: [PolicyException] = []) throws -> ImpactPolicy {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("impact-unit-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let certificates = try DemoCertificate.writePair(into: folder, defaultKey: .ecdsaP256)
+        let certificates = try DemoCertificate.writePair(into: folder, defaultKey: nil)
         var tls = GatewayConfiguration.TLSSettings()
         tls.strictCiphers = strictCiphers
         let configuration = GatewayConfiguration(
             listeners: [], upstream: nil, certificates: certificates,
-            defaultPolicy: HostPolicy(name: "default", minimumVersion: minimum, mode: .enforce), tls: tls)
+            defaultPolicy: HostPolicy(name: "default", minimumVersion: minimum, mode: .enforce), exceptions: exceptions, tls: tls)
         return ImpactPolicy(runtime: try GatewayRuntime(configuration: configuration, clock: .system), moment: .at(Date()),
                             summary: "test minimum \(minimum.displayName)")
     }
@@ -100,6 +101,18 @@ struct ImpactAnalyzerTests {
         #expect(report.limitations.contains { $0.contains("1 connections sent no usable ClientHello") })
     }
 
+    @Test("--min serves RSA-only clients the RSA certificate: a TLS 1.2 client without ECDSA suites connects")
+    func rsaOnlyClientConnects() async throws {
+        // Both certificates are defaults (no host names): the client's capability picks. With only
+        // the ECDSA one as default, this client was "no cipher suite in common".
+        let rsaOnly = ClientHelloBuilder(version: .tls12, cipherSuites: [CipherSuite(0xC02F), CipherSuite(0x009C)],
+                                         serverName: "api.example.com").build()
+        #expect(!rsaOnly.canVerifyECDSA)
+        let report = try await run(try Self.store([Self.record(rsaOnly)]), policy: try Self.policy())
+        #expect(report.totals.connectionsReplayed == 1)
+        #expect(report.totals.refusedConnections == 0, "\(report.groups.flatMap(\.reasons))")
+    }
+
     @Test("a stricter strictCiphers list breaks clients a version minimum keeps")
     func cipherTightening() async throws {
         let store = try Self.store([Self.record(Self.modern.build()), Self.record(ClientHelloBuilder(
@@ -109,6 +122,42 @@ struct ImpactAnalyzerTests {
         let strict = try await run(store, policy: try Self.policy(strictCiphers: "ECDHE-ECDSA-AES256-GCM-SHA384"))
         #expect(strict.totals.refusedConnections == 1)
         #expect(strict.groups.first?.reasons.first?.hasPrefix("no cipher suite in common") == true)
+    }
+
+    @Test("read in two steps (classes, then only the clients that may be refused), the report is the one-step report; exceptions by network and API key hold")
+    func twoStepReadIsExact() async throws {
+        let partner = "sha256:" + APIKeyHash.sha256Hex("partner")
+        let policy = try Self.policy(exceptions: [
+            PolicyException(name: "office", matcher: .network(try #require(IPAddressRange("198.51.100.0/24"))), expires: .distantFuture),
+            PolicyException(name: "partner", matcher: .apiKeySHA256(APIKeyHash.sha256Hex("partner")), expires: .distantFuture),
+        ])
+        var records = [Self.record(Self.tls10.build()), Self.record(Self.tls10.build()), Self.record(Self.tls10.build()),
+                       Self.record(Self.tls10.build()), Self.record(Self.modern.build())]
+        records[0].0.clientAddress = "198.51.100.5"  // legacy, but from the excepted network
+        let keys: [String?] = [nil, partner, "sha256:other", nil, "sha256:other"]
+        var requests: [RequestRecord] = []
+        for (i, (c, _)) in records.enumerated() where i != 3 {  // the fourth sends no request
+            for n in 0..<2 {
+                requests.append(RequestRecord(connectionID: c.id, time: Self.t0.addingTimeInterval(Double(n)), method: "GET",
+                                              host: nil, path: "/", status: 200, userAgent: "ua-\(i)", apiKey: keys[i],
+                                              upstreamLatencyMs: nil, outcome: "proxied", connectionTime: c.time))
+            }
+        }
+        let store = try TelemetryStore(path: ":memory:")
+        try store.insert(connections: records.map(\.0), requests: requests, hellos: records.compactMap(\.1))
+        let twoStep = try await run(store, policy: policy, grouping: .apikey)
+        let all = try await store.impactObservations(since: Self.t0.addingTimeInterval(-60), until: Self.t0.addingTimeInterval(60))
+        let hellos = try await store.clientHellos(hashes: Set(all.compactMap(\.helloHash)))
+        let oneStep = ImpactAnalyzer(policy: policy).analyze(all, hellos: hellos, source: store.sourceDescription, since: twoStep.since,
+                                                             until: twoStep.until, grouping: .apikey)
+        #expect(twoStep.totals == oneStep.totals)
+        #expect(twoStep.groups == oneStep.groups)
+        // Refused: the TLS 1.0 client with another key and the one that sent no request; not the
+        // excepted network, not the partner key, not TLS 1.3.
+        #expect(twoStep.totals.connections == 5)
+        #expect(twoStep.totals.refusedConnections == 2)
+        #expect(twoStep.groups.map(\.key).sorted() == ["(no API key)", "sha256:other"])
+        #expect(twoStep.groups.first { $0.key == "sha256:other" }?.requests == 2)
     }
 
     @Test("default grouping: by client without API keys; text fix names the tested minimum")

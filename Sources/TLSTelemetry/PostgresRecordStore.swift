@@ -35,6 +35,9 @@ public final class PostgresRecordStore: RecordStore, Sendable {
         /// connection; past it the caller gets `unavailable` (a batch's commit is then in doubt:
         /// its hellos and connections are safe to write again, its requests could be doubled).
         public var operationTimeout: Duration = .seconds(60)
+        /// The bound on applying migrations instead: v3 fills the daily rollups from the rows
+        /// already stored, minutes on a large database (docs/gateway-records.md).
+        public var migrationTimeout: Duration = .seconds(3600)
         /// Day partitions made ahead of today by `maintain(now:)`.
         public var partitionsAhead = 2
 
@@ -129,7 +132,7 @@ public final class PostgresRecordStore: RecordStore, Sendable {
     /// gateways starting together apply each once), recording them in `tlsguard_migrations` with
     /// the same identifiers as SQLite's `grdb_migrations`. Idempotent.
     public func migrate() async throws {
-        try await withConnection("migrate") { [logger, url] connection in
+        try await withConnection("migrate", timeout: options.migrationTimeout) { [logger, url] connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLock))", logger: logger)
                 try await connection.query(
@@ -143,6 +146,11 @@ public final class PostgresRecordStore: RecordStore, Sendable {
                     applied.insert(identifier)
                 }
                 for migration in RecordSchema.migrations where !applied.contains(migration.identifier) {
+                    if !applied.isEmpty {
+                        // An existing database: a migration may rewrite or fill from its rows.
+                        logger.notice("records: migrating an existing database (filling the daily rollups can take minutes on millions of rows)",
+                                      metadata: ["migration": "\(migration.identifier)", "database": "\(url.redacted)"])
+                    }
                     for sql in RecordSchema.postgresStatements(for: migration) {
                         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
                     }
@@ -295,10 +303,12 @@ public final class PostgresRecordStore: RecordStore, Sendable {
     /// without the pool noticing). The operation runs in a task of its own and the caller is
     /// answered by whichever comes first, so a stuck query cannot stall the writer, `maintain` or
     /// `close`; the abandoned task is cancelled and ends when postgres-nio gives up on it.
-    func withConnection<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// `timeout` replaces `options.operationTimeout` (migrations).
+    func withConnection<T: Sendable>(_ what: String, timeout: Duration? = nil,
+                                     _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         if state.withLockedValue({ $0.closed }) { throw TelemetryError(.closed, path: url.redacted, detail: "cannot \(what)") }
         let client = self.client, path = url.redacted
-        let leaseTimeout = options.leaseTimeout, operationTimeout = max(options.operationTimeout, options.leaseTimeout)
+        let leaseTimeout = options.leaseTimeout, operationTimeout = max(timeout ?? options.operationTimeout, options.leaseTimeout)
         let leased = NIOLockedValueBox(false)
         let operation = Task<T, any Error> {
             try await client.withConnection { connection in

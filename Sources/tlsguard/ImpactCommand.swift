@@ -63,7 +63,7 @@ struct ImpactCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-key-field"), help: ArgumentHelp("Where a log has the API key: an nginx variable ($http_x_api_key), a HAProxy captured header, an Envoy JSON key.", valueName: "name"))
     var apiKeyField: String?
 
-    @Option(help: ArgumentHelp("Window start: a duration back from now (30d, 12h, 2w) or a date (2026-11-01).", valueName: "when"))
+    @Option(help: ArgumentHelp("Window start: a duration back from now (30d, 12h, 2w) or a date (2026-11-01). Gateway records are read by whole UTC days.", valueName: "when"))
     var since: String = "30d"
 
     @Option(help: ArgumentHelp("Window end (a date; default now).", valueName: "date"))

@@ -8,7 +8,7 @@ extension PostgresRecordStore: ImpactSource {
     public var sourceDescription: String { "gateway records in \(url.redacted)" }
 
     public func window(since: Date, until: Date) -> (since: Date, until: Date) {
-        RollupQuery.Days(since: since, until: until).map { ($0.since, $0.until) } ?? (since, until)
+        RollupQuery.Days.window(since: since, until: until)
     }
 
     public func impactClasses(since: Date, until: Date) async throws -> [ImpactObservation] {

@@ -14,19 +14,19 @@ extension PostgresRecordStore {
     public func maintain(now: Date) async throws {
         try await ensureMigrated()
         if let retention { try await dropExpired(now: now, retention: retention) }
-        let today = Self.day(of: now)
+        let today = RecordDay.number(of: now)
         try await ensurePartitions(days: Set(today...(today + max(0, options.partitionsAhead))), now: now)
     }
 
     /// The day partitions of `table` (`connection` or `request`), oldest first, as UTC days'
     /// start times.
     public func dayPartitions(of table: String) async throws -> [Date] {
-        try await partitionDays(of: table).sorted().map(Self.start(ofDay:))
+        try await partitionDays(of: table).sorted().map(RecordDay.start)
     }
 
     /// The first day retention keeps: partitions of earlier days have ended `retention` ago.
     func firstKeptDay(now: Date) -> Int? {
-        retention.map { Self.day(of: now.addingTimeInterval(-$0.timeInterval)) }
+        retention.map { RecordDay.number(of: now.addingTimeInterval(-$0.timeInterval)) }
     }
 
     /// Makes the partitions of `days` that are missing (skipping days retention would drop: their
@@ -60,7 +60,7 @@ extension PostgresRecordStore {
     /// rather than `CREATE TABLE … PARTITION OF` because the latter fails when the default
     /// partition holds rows of that day.
     func createPartitions(day: Int) async throws {
-        let from = Self.literal(Self.start(ofDay: day)), to = Self.literal(Self.start(ofDay: day + 1))
+        let from = Self.literal(day), to = Self.literal(day + 1)
         let name = Self.partitionSuffix(day)
         try await withConnection("create partitions") { [logger, url] connection in
             try await connection.withTransaction(logger: logger) { connection in
@@ -118,7 +118,7 @@ extension PostgresRecordStore {
             }
         }
         // The rollups keep whole days: a day goes when all of it is older than the retention.
-        let firstKept = RollupQuery.Days.text(RollupQuery.Days.startOfDay(cutoff))
+        let firstKept = RecordDay.text(RecordDay.number(of: cutoff))
         for rollup in RecordSchema.Rollup.all {
             let table = RecordSchema.quote(rollup.name)
             try await withConnection("apply retention") { [logger] connection in
@@ -149,10 +149,7 @@ extension PostgresRecordStore {
         }
     }
 
-    static func partitionSuffix(_ day: Int) -> String {
-        let c = Calendar.utc.dateComponents([.year, .month, .day], from: start(ofDay: day))
-        return "d" + pad(c.year!, 4) + pad(c.month!, 2) + pad(c.day!, 2)
-    }
+    static func partitionSuffix(_ day: Int) -> String { "d" + RecordDay.text(day, separator: "") }
 
     static func day(fromPartition name: String, of table: String) -> Int? {
         let prefix = "\(table)_d"
@@ -160,19 +157,11 @@ extension PostgresRecordStore {
         let digits = name.dropFirst(prefix.count)
         guard digits.count == 8, let n = Int(digits) else { return nil }
         let components = DateComponents(year: n / 10_000, month: n / 100 % 100, day: n % 100)
-        return Calendar.utc.date(from: components).map(day(of:))
+        return Calendar.utc.date(from: components).map(RecordDay.number(of:))
     }
 
-    /// A timestamptz literal (DDL takes no parameters); only ever made from a day number.
-    static func literal(_ date: Date) -> String {
-        let c = Calendar.utc.dateComponents([.year, .month, .day], from: date)
-        return "\(pad(c.year!, 4))-\(pad(c.month!, 2))-\(pad(c.day!, 2)) 00:00:00+00"
-    }
-
-    private static func pad(_ n: Int, _ width: Int) -> String {
-        let digits = String(n)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
+    /// The timestamptz literal of a day's start (DDL takes no parameters).
+    static func literal(_ day: Int) -> String { RecordDay.text(day) + " 00:00:00+00" }
 }
 
 extension Calendar {

@@ -190,7 +190,7 @@ public final class PostgresRecordStore: RecordStore, Sendable {
     public func write(connections: [ConnectionRecord], requests: [RequestRecord], hellos: [ClientHelloRecord] = []) async throws {
         guard !(connections.isEmpty && requests.isEmpty && hellos.isEmpty) else { return }
         try await ensureMigrated()
-        let days = Set(connections.map { Self.day(of: $0.time) } + requests.map { Self.day(of: $0.time) })
+        let days = Set(connections.map { RecordDay.number(of: $0.time) } + requests.map { RecordDay.number(of: $0.time) })
         try await ensurePartitions(days: days, now: Date())
         let statements = Self.insertStatements(connections: connections, requests: requests, hellos: hellos)
         try await withConnection("write") { [logger] connection in
@@ -376,8 +376,6 @@ public final class PostgresRecordStore: RecordStore, Sendable {
 
     // MARK: Days
 
-    static func day(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
-    static func start(ofDay day: Int) -> Date { Date(timeIntervalSince1970: Double(day) * 86_400) }
 }
 
 /// A continuation resumed by the first of several racers; the others' answers are dropped.

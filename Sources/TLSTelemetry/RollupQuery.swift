@@ -14,25 +14,18 @@ enum RollupQuery {
 
         init?(since: Date, until: Date) {
             guard until > since else { return nil }
-            let start = Self.startOfDay(since)
+            let start = RecordDay.number(of: since)
             // `until` is exclusive: a window ending at midnight does not read the next day.
-            let lastStart = Self.startOfDay(until.addingTimeInterval(-0.001))
-            first = Self.text(start)
-            last = Self.text(lastStart)
-            self.since = start
-            self.until = lastStart.addingTimeInterval(86_400)
+            let last = RecordDay.number(of: until.addingTimeInterval(-0.001))
+            first = RecordDay.text(start)
+            self.last = RecordDay.text(last)
+            self.since = RecordDay.start(start)
+            self.until = RecordDay.start(last + 1)
         }
 
-        static func startOfDay(_ date: Date) -> Date {
-            Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
-        }
-
-        static func text(_ day: Date) -> String {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyy-MM-dd"
-            return f.string(from: day)
+        /// What a record store reads for `since..<until` (`ImpactSource.window`).
+        static func window(since: Date, until: Date) -> (since: Date, until: Date) {
+            Days(since: since, until: until).map { ($0.since, $0.until) } ?? (since, until)
         }
     }
 
@@ -66,5 +59,23 @@ enum RollupQuery {
             cipherSuite: try fact("cipher_suite"), ja3: try fact("ja3"), ja4: try fact("ja4"), apiKey: try fact("api_key"),
             userAgent: try fact("user_agent"), outcome: try fact("outcome") ?? "unknown", gateway: try fact("gateway"),
             connections: connections, requests: requests, firstSeen: firstSeen, lastSeen: lastSeen)
+    }
+}
+
+/// UTC days as the record stores count them: a day number (days since 1970-01-01 UTC), its start,
+/// and its `YYYY-MM-DD` text (the rollups' `day` column). PostgreSQL's day partitions use them too.
+enum RecordDay {
+    static func number(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+    static func start(_ day: Int) -> Date { Date(timeIntervalSince1970: Double(day) * 86_400) }
+
+    /// `YYYY-MM-DD`; `separator` "" gives the partition names' `YYYYMMDD`.
+    static func text(_ day: Int, separator: String = "-") -> String {
+        let c = Calendar.utc.dateComponents([.year, .month, .day], from: start(day))
+        return [pad(c.year!, 4), pad(c.month!, 2), pad(c.day!, 2)].joined(separator: separator)
+    }
+
+    private static func pad(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

@@ -67,7 +67,7 @@ public final class TelemetryStore: RecordStore, Sendable {
             if n == 0 { break }
         }
         // The rollups keep whole days: a day goes when all of it is older than the retention.
-        let firstKept = RollupQuery.Days.text(RollupQuery.Days.startOfDay(cutoff))
+        let firstKept = RecordDay.text(RecordDay.number(of: cutoff))
         try await writer.write { db in
             for rollup in RecordSchema.Rollup.all {
                 try db.execute(sql: "DELETE FROM \(RecordSchema.quote(rollup.name)) WHERE day < ?", arguments: [firstKept])
@@ -170,10 +170,9 @@ public final class TelemetryStore: RecordStore, Sendable {
 extension TelemetryStore: ImpactSource {
     public var sourceDescription: String { "gateway records in \(path)" }
 
-    /// One row per distinct set of facts in the window: connections joined with their requests'
-    /// API key and user agent (the first of each per connection) and counted.
+    /// Whole UTC days: what the daily rollups hold.
     public func window(since: Date, until: Date) -> (since: Date, until: Date) {
-        RollupQuery.Days(since: since, until: until).map { ($0.since, $0.until) } ?? (since, until)
+        RollupQuery.Days.window(since: since, until: until)
     }
 
     /// From `daily_hello`: a few rows a day, whatever the traffic.
@@ -190,16 +189,13 @@ extension TelemetryStore: ImpactSource {
                         helloHashes: Set<String>?) async throws -> [ImpactObservation] {
         guard let days = RollupQuery.Days(since: since, until: until) else { return [] }
         // SQLite's default limit on host parameters is 32766; stay well under it.
-        let chunks: [[String]?] = helloHashes.map { hashes in
-            let all = hashes.sorted()
-            return stride(from: 0, to: all.count, by: 500).map { Array(all[$0..<min($0 + 500, all.count)]) }
-        } ?? [nil]
+        let chunks: [ArraySlice<String>?] = helloHashes.map { $0.sorted().chunked(500) } ?? [nil]
         return try await writer.read { db in
             var observations: [ImpactObservation] = []
             for chunk in chunks {
                 let list = chunk.map { "IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" }
                 let sql = RollupQuery.sql(rollup, placeholder: { _ in "?" }, hashes: list)
-                let arguments = StatementArguments([days.first, days.last] + (chunk ?? []))
+                let arguments = StatementArguments([days.first, days.last] + Array(chunk ?? []))
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
                     observations.append(RollupQuery.observation(
                         text: { row.hasColumn($0) ? row[$0] : nil }, connections: row["connections"], requests: row["requests"],
@@ -214,10 +210,8 @@ extension TelemetryStore: ImpactSource {
         guard !hashes.isEmpty else { return [:] }
         return try await writer.read { db in
             var found: [String: ClientHelloRecord] = [:]
-            let all = Array(hashes)
             // SQLite's default limit on host parameters is 32766; stay well under it.
-            for start in stride(from: 0, to: all.count, by: 500) {
-                let chunk = Array(all[start..<min(start + 500, all.count)])
+            for chunk in Array(hashes).chunked(500) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM client_hello WHERE hash IN (\(marks))",
                                             arguments: StatementArguments(chunk)) {

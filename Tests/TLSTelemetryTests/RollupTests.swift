@@ -75,8 +75,8 @@ struct RollupTests {
         // One day: whole UTC days, so the window from 21:00 reads all of the first day.
         let firstDay = connections.filter { $0.time < RecordFixtures.base.addingTimeInterval(43_200) }
         let window = source.window(since: RecordFixtures.base.addingTimeInterval(2000), until: RecordFixtures.base.addingTimeInterval(2001))
-        #expect(window.since == RollupQuery.Days.startOfDay(RecordFixtures.base))
-        #expect(window.until == RollupQuery.Days.startOfDay(RecordFixtures.base).addingTimeInterval(86_400))
+        #expect(window.since == RecordDay.start(RecordDay.number(of: RecordFixtures.base)))
+        #expect(window.until == RecordDay.start(RecordDay.number(of: RecordFixtures.base) + 1))
         let oneDay = try await source.impactObservations(since: window.since, until: window.until)
         #expect(oneDay.map(\.comparable).sorted() == expected(firstDay, requests, clients: true))
         // Only some hellos.

@@ -43,6 +43,10 @@ extension RecordSchema {
             [connectionColumns[0], "day"] + connectionColumns.dropFirst() + (byRequester ? Self.requesterColumns : [])
         }
 
+        /// The key columns in the order rows are inserted and grouped: the day, the connection's
+        /// columns, the requester's.
+        var rowColumns: [String] { ["day"] + connectionColumns + (byRequester ? Self.requesterColumns : []) }
+
         /// The counted columns, after the key.
         static let measureColumns = ["connections", "requests", "first_seen", "last_seen"]
     }
@@ -105,7 +109,7 @@ extension RecordSchema {
     }
 
     private static func insertHead(_ rollup: Rollup) -> String {
-        let columns = ["day"] + rollup.connectionColumns + (rollup.byRequester ? Rollup.requesterColumns : []) + Rollup.measureColumns
+        let columns = rollup.rowColumns + Rollup.measureColumns
         return "INSERT INTO \(quote(rollup.name)) (\(columns.map(quote).joined(separator: ", ")))"
     }
 
@@ -178,15 +182,15 @@ extension RecordSchema {
         let t = quote(rollup.name)
         let day = Dialect.postgres.day
         let keyOrder = rollup.keyColumns.map(quote).joined(separator: ", ")
-        let connectionValues = [day("n.time")] + rollup.connectionColumns.map { keyValue($0, of: "n") }
-            + (rollup.byRequester ? ["''", "''"] : [])
+        // Per connection: its day and columns (grouped by), then '' for the requester's.
+        let connectionGroup = [day("n.time")] + rollup.connectionColumns.map { keyValue($0, of: "n") }
+        let connectionValues = connectionGroup + (rollup.byRequester ? ["''", "''"] : [])
         let onConnection = """
             \(insertHead(rollup))
             SELECT * FROM (
-              SELECT \(zip(connectionValues, ["day"] + rollup.connectionColumns + (rollup.byRequester ? Rollup.requesterColumns : []))
-                .map { "\($0) AS \(quote($1))" }.joined(separator: ", ")),
+              SELECT \(zip(connectionValues, rollup.rowColumns).map { "\($0) AS \(quote($1))" }.joined(separator: ", ")),
                 COUNT(*) AS connections, 0 AS requests, MIN(n.time) AS first_seen, MAX(n.time) AS last_seen
-              FROM new_rows n GROUP BY \(connectionValues.filter { $0 != "''" }.joined(separator: ", "))) g
+              FROM new_rows n GROUP BY \(connectionGroup.joined(separator: ", "))) g
             ORDER BY \(keyOrder)
             \(upsertTail(rollup, .postgres))
             """
@@ -215,11 +219,14 @@ extension RecordSchema {
             FROM new_rows r
               \(connection)\(firstRequest)
             """
-        let dayAndColumns = ([day("n.time") + " AS day"] + rollup.connectionColumns.map { "n.\(quote($0))" }).joined(separator: ", ")
+        // A request row's day and connection columns, as selected and as grouped by.
+        let requestGroup = [day("n.time")] + rollup.connectionColumns.map { "n.\(quote($0))" }
+        let dayAndColumns = zip(requestGroup, ["day"] + rollup.connectionColumns).map { "\($0) AS \(quote($1))" }.joined(separator: ", ")
         let onRequest: String
         if rollup.byRequester {
             // Net change per key: a first request moves its connection from ('', '') to its own
             // key and agent, every request counts once. One row per key, so no row is changed twice.
+            let columns = rollup.rowColumns.map(quote).joined(separator: ", ")
             onRequest = """
                 WITH n AS (\(joined)),
                 delta AS (
@@ -229,18 +236,17 @@ extension RecordSchema {
                   SELECT \(dayAndColumns), n.api_key, n.user_agent, CASE WHEN n.id = n.first_id THEN 1 ELSE 0 END, 1, n.time
                     FROM n)
                 \(insertHead(rollup))
-                SELECT \((["day"] + rollup.connectionColumns + Rollup.requesterColumns).map(quote).joined(separator: ", ")),
-                  SUM(dc), SUM(dr), MIN(time), MAX(time)
-                FROM delta GROUP BY \((["day"] + rollup.connectionColumns + Rollup.requesterColumns).map(quote).joined(separator: ", "))
+                SELECT \(columns), SUM(dc), SUM(dr), MIN(time), MAX(time)
+                FROM delta GROUP BY \(columns)
                 ORDER BY \(keyOrder)
                 \(upsertTail(rollup, .postgres));
                 DELETE FROM \(t) WHERE connections = 0 AND requests = 0
                 """
         } else {
-            let columns = (["day"] + rollup.connectionColumns).map(quote)
+            let columns = rollup.rowColumns.map(quote)
             onRequest = """
                 WITH n AS (\(joined)),
-                delta AS (SELECT \(dayAndColumns), COUNT(*) AS dr FROM n GROUP BY \(dayAndColumns.replacingOccurrences(of: " AS day", with: "")))
+                delta AS (SELECT \(dayAndColumns), COUNT(*) AS dr FROM n GROUP BY \(requestGroup.joined(separator: ", ")))
                 UPDATE \(t) h SET requests = h.requests + delta.dr FROM delta
                 WHERE \(columns.map { "h.\($0) = delta.\($0)" }.joined(separator: " AND "))
                 """

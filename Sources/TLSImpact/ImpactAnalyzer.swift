@@ -35,20 +35,18 @@ public struct ImpactAnalyzer: Sendable {
         let classes = try await source.impactClasses(since: window.since, until: window.until).filter(written)
         let hellos = try await source.clientHellos(hashes: Set(classes.compactMap(\.helloHash)))
         let parsed = hellos.compactMapValues(Self.parse)
-        var candidates = Set<ClassKey>()
-        for c in classes {
-            var anonymous = c
-            (anonymous.clientAddress, anonymous.apiKey, anonymous.userAgent) = (nil, nil, nil)
+        var candidates = Set<ImpactObservation>()
+        for c in classes.map(Self.classOf) {
             let flight = c.helloHash.flatMap { parsed[$0] }
-            guard let maxVersion = Self.maxVersion(c, flight), judge(anonymous, maxVersion: maxVersion, flight: flight).refused
+            guard let maxVersion = Self.maxVersion(c, flight), judge(c, maxVersion: maxVersion, flight: flight).refused
             else { continue }
-            candidates.insert(ClassKey(c))
+            candidates.insert(c)
         }
         var details: [ImpactObservation] = []
         if !candidates.isEmpty {
             details = try await source.impactObservations(since: window.since, until: window.until,
                                                           helloHashes: Set(candidates.map { $0.helloHash ?? "" }))
-                .filter { written($0) && candidates.contains(ClassKey($0)) }
+                .filter { written($0) && candidates.contains(Self.classOf($0)) }
         }
         // Whether API keys were recorded decides the default grouping. The classes carry none, so
         // when nothing may be refused (no details read) an empty report says "by client".
@@ -290,28 +288,13 @@ public struct ImpactAnalyzer: Sendable {
         }
     }
 
-    /// An observation without who the client is: what `impactClasses` aggregates by.
-    struct ClassKey: Hashable {
-        var source: String
-        var helloHash: String?
-        var serverName: String?
-        var offeredVersions: String?
-        var maxOfferedVersion: String?
-        var negotiatedVersion: String?
-        var cipherSuite: String?
-        var offeredSuites: String?
-        var offeredGroups: String?
-        var ja3: String?
-        var ja4: String?
-        var outcome: String
-        var gateway: String?
-
-        init(_ o: ImpactObservation) {
-            (source, helloHash, serverName, offeredVersions, maxOfferedVersion) =
-                (o.source, o.helloHash, o.serverName, o.offeredVersions, o.maxOfferedVersion)
-            (negotiatedVersion, cipherSuite, offeredSuites, offeredGroups) = (o.negotiatedVersion, o.cipherSuite, o.offeredSuites, o.offeredGroups)
-            (ja3, ja4, outcome, gateway) = (o.ja3, o.ja4, o.outcome, o.gateway)
-        }
+    /// The observation's class: without who the client is (address, API key, user agent) and
+    /// without its counts — what `impactClasses` aggregates by, and what is judged in step one.
+    static func classOf(_ o: ImpactObservation) -> ImpactObservation {
+        var c = o
+        (c.clientAddress, c.apiKey, c.userAgent) = (nil, nil, nil)
+        (c.connections, c.requests, c.firstSeen, c.lastSeen) = (0, 0, .distantPast, .distantPast)
+        return c
     }
 
     struct RefusedSets {
